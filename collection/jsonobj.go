@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -31,16 +32,35 @@ func knownKeys(t reflect.Type) map[string]bool {
 }
 
 // unmarshalWithOther decodes data into v (a pointer to a struct whose fields carry json tags)
-// and returns the keys that v does not model.
+// and returns the keys that v does not model. Integer fields also accept the numeric strings
+// and floats older Anki versions and third-party tools wrote (e.g. "id": "1342697561419").
 func unmarshalWithOther(data []byte, v any) (map[string]json.RawMessage, error) {
-	if err := json.Unmarshal(data, v); err != nil {
-		return nil, err
-	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(data, &all); err != nil {
 		return nil, err
 	}
-	known := knownKeys(reflect.TypeOf(v).Elem())
+	t := reflect.TypeOf(v).Elem()
+	ints := intKeys(t)
+	fixed := false
+	for k, raw := range all {
+		if ints[k] {
+			if n, ok := looseInt(raw); ok {
+				all[k] = n
+				fixed = true
+			}
+		}
+	}
+	if fixed {
+		b, err := json.Marshal(all)
+		if err != nil {
+			return nil, err
+		}
+		data = b
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, err
+	}
+	known := knownKeys(t)
 	for k := range all {
 		if known[k] {
 			delete(all, k)
@@ -50,6 +70,57 @@ func unmarshalWithOther(data []byte, v any) (map[string]json.RawMessage, error) 
 		return nil, nil
 	}
 	return all, nil
+}
+
+var intKeysCache sync.Map
+
+// intKeys lists the JSON keys of t whose fields are integers (or pointers to integers).
+func intKeys(t reflect.Type) map[string]bool {
+	if v, ok := intKeysCache.Load(t); ok {
+		return v.(map[string]bool)
+	}
+	keys := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch ft.Kind() {
+		case reflect.Int, reflect.Int64, reflect.Int32:
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name != "" && name != "-" {
+				keys[name] = true
+			}
+		}
+	}
+	intKeysCache.Store(t, keys)
+	return keys
+}
+
+// looseInt turns "123" and 123.0 into 123; it reports false when raw is already a plain
+// integer or is not a number at all.
+func looseInt(raw json.RawMessage) (json.RawMessage, bool) {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" {
+		return nil, false
+	}
+	if s[0] == '"' {
+		var str string
+		if json.Unmarshal(raw, &str) != nil {
+			return nil, false
+		}
+		s = strings.TrimSpace(str)
+	} else if !strings.ContainsAny(s, ".eE") {
+		return nil, false
+	}
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return json.RawMessage(strconv.FormatInt(i, 10)), true
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= -9.2e18 && f <= 9.2e18 {
+		return json.RawMessage(strconv.FormatInt(int64(f), 10)), true
+	}
+	return nil, false
 }
 
 // marshalWithOther encodes v (a struct value) and merges the unmodelled keys back in.
