@@ -11,6 +11,7 @@ type hooks struct {
 	cardAnswered []func(*Card, int)
 	leech        []func(*Card)
 	render       []RenderFilter
+	fieldFilters []FieldFilter
 }
 
 // RenderFilter may rewrite the question or answer HTML of a card (isAnswer tells which).

@@ -1,0 +1,94 @@
+package collection
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/deckhand-app/deckhand/collection/search"
+)
+
+// SortColumn re-exports the browser sort columns of the search package.
+type SortColumn = search.Column
+
+// Sort columns for FindCards and FindNotes.
+const (
+	SortNone         = search.ColumnNone
+	SortSortField    = search.ColumnSortField
+	SortCreated      = search.ColumnCreated
+	SortNoteModified = search.ColumnNoteModified
+	SortCardModified = search.ColumnCardModified
+	SortDue          = search.ColumnDue
+	SortInterval     = search.ColumnInterval
+	SortEase         = search.ColumnEase
+	SortReviews      = search.ColumnReviews
+	SortLapses       = search.ColumnLapses
+	SortDeck         = search.ColumnDeck
+	SortNotetype     = search.ColumnNotetype
+	SortTemplate     = search.ColumnTemplate
+	SortTags         = search.ColumnTags
+)
+
+// Order says how search results are sorted.
+type Order = search.Order
+
+// SearchContext is what the search needs to know about decks, note types and today.
+func (c *Collection) SearchContext() *search.Context {
+	tm := c.Timing()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	sc := &search.Context{
+		CurrentDeckID:  c.confInt("curDeck", DefaultDeckID),
+		Today:          tm.Today,
+		NextDayAt:      tm.NextDayAt.Unix(),
+		Now:            tm.Now.Unix(),
+		LearnAheadSecs: c.confInt("collapseTime", 1200),
+	}
+	var ignore bool
+	if ok, _ := configGet(c.conf, "ignoreAccentsInSearch", &ignore); ok {
+		sc.IgnoreAccents = ignore
+	}
+	for _, id := range sortedKeys(c.decks) {
+		d := c.decks[id]
+		sc.Decks = append(sc.Decks, search.Deck{ID: d.ID, Name: d.Name, Filtered: d.Filtered(), ConfigID: int64(d.Conf)})
+	}
+	for _, id := range sortedKeys(c.notetypes) {
+		nt := c.notetypes[id]
+		snt := search.Notetype{ID: nt.ID, Name: nt.Name, Cloze: nt.IsCloze(), SortField: nt.SortField}
+		for i, f := range nt.Fields {
+			snt.Fields = append(snt.Fields, search.Field{Name: f.Name, Ord: i, ExcludeFromSearch: f.ExcludeFromSearch})
+		}
+		for _, t := range nt.Templates {
+			snt.Templates = append(snt.Templates, t.Name)
+		}
+		sc.Notetypes = append(sc.Notetypes, snt)
+	}
+	for _, id := range sortedKeys(c.dconf) {
+		sc.DeckConfigs = append(sc.DeckConfigs, search.DeckConfig{ID: id, Name: c.dconf[id].Name})
+	}
+	return sc
+}
+
+// FindCards returns the ids of the cards matching an Anki search, sorted by order. A malformed
+// query returns a *search.Error that says where and why.
+func (c *Collection) FindCards(ctx context.Context, query string, order Order) ([]int64, error) {
+	return c.find(ctx, query, search.Cards, order)
+}
+
+// FindNotes returns the ids of the notes matching an Anki search.
+func (c *Collection) FindNotes(ctx context.Context, query string, order Order) ([]int64, error) {
+	return c.find(ctx, query, search.Notes, order)
+}
+
+func (c *Collection) find(ctx context.Context, query string, kind search.Kind, order Order) ([]int64, error) {
+	sqlText, args, err := search.SQL(query, kind, order, c.SearchContext())
+	if err != nil {
+		return nil, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ids, err := queryIDs(ctx, c.db, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", query, err)
+	}
+	return ids, nil
+}
