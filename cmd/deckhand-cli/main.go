@@ -26,6 +26,9 @@ Commands:
                                     add a note (the deck is created when missing)
   check [--json]                    check the database and repair what Anki repairs
   gen --notes N --media M OUT       generate a realistic large collection at OUT
+  search QUERY [--notes] [--sort COLUMN] [--desc]
+                                    print the ids of matching cards (or notes), one per line
+  render CARD_ID [--json]           print a card's question and answer HTML
 
 --col defaults to the collection in your Deckhand data folder.
 `
@@ -69,10 +72,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return cmdGen(ctx, cmdArgs, out)
 	}
 	commands := map[string]func(context.Context, *collection.Collection, []string, io.Writer) error{
-		"info":  cmdInfo,
-		"decks": cmdDecks,
-		"add":   cmdAdd,
-		"check": cmdCheck,
+		"info":   cmdInfo,
+		"decks":  cmdDecks,
+		"add":    cmdAdd,
+		"check":  cmdCheck,
+		"search": cmdSearch,
+		"render": cmdRender,
 	}
 	fn, ok := commands[cmd]
 	if !ok {

@@ -208,7 +208,9 @@ func schedule(ctx context.Context, col *collection.Collection, r *rand.Rand, tod
 			return err
 		}
 		defer rev.Close()
-		revID := now.Add(-400 * 24 * time.Hour).UnixMilli()
+		// Reviews are spread over the last year, so rated:/introduced: searches find some.
+		yearMs := int64(365 * 24 * time.Hour / time.Millisecond)
+		usedRev := map[int64]bool{}
 		for _, id := range ids {
 			k := r.IntN(100)
 			if k < 45 {
@@ -241,7 +243,11 @@ func schedule(ctx context.Context, col *collection.Collection, r *rand.Rand, tod
 				return err
 			}
 			for i := 0; i < reps; i++ {
-				revID += 1 + int64(r.IntN(60_000))
+				revID := now.UnixMilli() - r.Int64N(yearMs)
+				for usedRev[revID] {
+					revID++
+				}
+				usedRev[revID] = true
 				ease := 3
 				if r.IntN(6) == 0 {
 					ease = 1
