@@ -1,15 +1,24 @@
+// Package app holds Deckhand's application services shared by the GUI and the CLI: where
+// collections live, opening them, the browser's searches and rows, the note editor's forms,
+// card previews, and long-running jobs. It has no widgets: the views call these methods off
+// the UI goroutine and only display what they return.
 package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/deckhand-app/deckhand/collection"
 )
 
+// ErrClosed is returned after Close.
+var ErrClosed = errors.New("the collection is closed")
+
 // Service is what the views talk to: one open collection and the operations on it. Methods
-// may block on disk work, so views call them off the UI goroutine.
+// may block on disk work, so views call them off the UI goroutine. It is safe for concurrent
+// use (the engine serialises writes).
 type Service struct {
 	mu  sync.Mutex
 	col *collection.Collection
@@ -24,21 +33,48 @@ func OpenService(ctx context.Context, path string) (*Service, error) {
 	return &Service{col: col}, nil
 }
 
-// Collection is the open collection.
+// NewService wraps an already open collection (tests, tools).
+func NewService(col *collection.Collection) *Service { return &Service{col: col} }
+
+// Collection is the open collection (nil after Close).
 func (s *Service) Collection() *collection.Collection {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.col
 }
 
-// DeckTree returns the deck tree with today's counts.
-func (s *Service) DeckTree(ctx context.Context) ([]*collection.DeckNode, error) {
-	return s.Collection().DeckTree(ctx)
+func (s *Service) c() (*collection.Collection, error) {
+	col := s.Collection()
+	if col == nil {
+		return nil, ErrClosed
+	}
+	return col, nil
+}
+
+// Path is the collection file.
+func (s *Service) Path() string {
+	if col := s.Collection(); col != nil {
+		return col.Path()
+	}
+	return ""
+}
+
+// MediaDir is the collection's media folder ("" when it has none).
+func (s *Service) MediaDir() string {
+	col := s.Collection()
+	if col == nil || col.Media == nil {
+		return ""
+	}
+	return col.Media.Dir()
 }
 
 // Summary is a one-line description of the collection for status bars.
 func (s *Service) Summary(ctx context.Context) (string, error) {
-	n, err := s.Collection().Counts(ctx)
+	col, err := s.c()
+	if err != nil {
+		return "", err
+	}
+	n, err := col.Counts(ctx)
 	if err != nil {
 		return "", err
 	}
