@@ -209,13 +209,15 @@ func (tx *Tx) checkNotes(rep *CheckReport) error {
 		if err != nil {
 			return err
 		}
+		invalid := false
 		for i, f := range n.Fields {
 			if !utf8.ValidString(f) {
 				n.Fields[i] = strings.ToValidUTF8(f, "\uFFFD")
-				if i == 0 || !utf8.ValidString(strings.Join(n.Fields[:i], "")) {
-					rep.InvalidUTF8++
-				}
+				invalid = true
 			}
+		}
+		if invalid {
+			rep.InvalidUTF8++
 		}
 		nt := c.notetypes[p.mid]
 		if nt == nil {

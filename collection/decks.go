@@ -83,7 +83,7 @@ func (c *Collection) Decks() []Deck {
 	defer c.mu.RUnlock()
 	out := make([]Deck, 0, len(c.decks))
 	for _, d := range c.decks {
-		out = append(out, *d)
+		out = append(out, d.Clone())
 	}
 	sort.Slice(out, func(i, j int) bool { return deckLess(out[i].Name, out[j].Name) })
 	return out
@@ -109,7 +109,7 @@ func (c *Collection) Deck(id int64) (Deck, bool) {
 	if !ok {
 		return Deck{}, false
 	}
-	return *d, true
+	return d.Clone(), true
 }
 
 // DeckByName finds a deck by its full name, case-insensitively.
@@ -120,7 +120,7 @@ func (c *Collection) DeckByName(name string) (Deck, bool) {
 	if d == nil {
 		return Deck{}, false
 	}
-	return *d, true
+	return d.Clone(), true
 }
 
 func (c *Collection) deckByName(name string) *Deck {
@@ -371,7 +371,7 @@ func (c *Collection) DeckConfigs() []DeckConfig {
 	defer c.mu.RUnlock()
 	out := make([]DeckConfig, 0, len(c.dconf))
 	for _, id := range sortedKeys(c.dconf) {
-		out = append(out, *c.dconf[id])
+		out = append(out, c.dconf[id].Clone())
 	}
 	return out
 }

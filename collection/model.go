@@ -222,6 +222,29 @@ func (d *Deck) UnmarshalJSON(data []byte) error {
 
 func (d *Deck) MarshalJSON() ([]byte, error) { return marshalWithOther((*deckJSON)(d), d.Other) }
 
+// Clone returns a copy that shares no maps with d.
+func (d Deck) Clone() Deck {
+	d.Other = cloneRaw(d.Other)
+	return d
+}
+
+// Clone returns a copy that shares no maps with d.
+func (d DeckConfig) Clone() DeckConfig {
+	d.Other = cloneRaw(d.Other)
+	return d
+}
+
+func cloneRaw(m map[string]json.RawMessage) map[string]json.RawMessage {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		out[k] = append(json.RawMessage(nil), v...)
+	}
+	return out
+}
+
 // Filtered reports whether the deck is a filtered ("dynamic") deck.
 func (d *Deck) Filtered() bool { return bool(d.Dyn) }
 

@@ -95,7 +95,7 @@ func (tx *Tx) DeleteNotetypeRaw(id int64) {
 func (tx *Tx) Decks() []Deck {
 	out := make([]Deck, 0, len(tx.c.decks))
 	for _, id := range sortedKeys(tx.c.decks) {
-		out = append(out, *tx.c.decks[id])
+		out = append(out, tx.c.decks[id].Clone())
 	}
 	return out
 }
@@ -106,7 +106,7 @@ func (tx *Tx) Deck(id int64) (Deck, bool) {
 	if !ok {
 		return Deck{}, false
 	}
-	return *d, true
+	return d.Clone(), true
 }
 
 // DeckByName finds a deck by full name, case-insensitively.
@@ -115,7 +115,7 @@ func (tx *Tx) DeckByName(name string) (Deck, bool) {
 	if d == nil {
 		return Deck{}, false
 	}
-	return *d, true
+	return d.Clone(), true
 }
 
 // PutDeck stores a deck as given (adding or replacing it).
@@ -126,7 +126,7 @@ func (tx *Tx) PutDeck(d Deck) error {
 	if other := tx.c.deckByName(d.Name); other != nil && other.ID != d.ID {
 		return fmt.Errorf("put deck %q: name used by deck %d", d.Name, other.ID)
 	}
-	cp := d
+	cp := d.Clone()
 	tx.c.decks[d.ID] = &cp
 	tx.colDirty = true
 	return nil
@@ -142,7 +142,7 @@ func (tx *Tx) DeleteDeckRaw(id int64) {
 func (tx *Tx) DeckConfigs() []DeckConfig {
 	out := make([]DeckConfig, 0, len(tx.c.dconf))
 	for _, id := range sortedKeys(tx.c.dconf) {
-		out = append(out, *tx.c.dconf[id])
+		out = append(out, tx.c.dconf[id].Clone())
 	}
 	return out
 }
@@ -152,7 +152,7 @@ func (tx *Tx) PutDeckConfig(dc DeckConfig) error {
 	if dc.ID == 0 {
 		return errors.New("put deck config: id 0")
 	}
-	cp := dc
+	cp := dc.Clone()
 	tx.c.dconf[dc.ID] = &cp
 	tx.colDirty = true
 	return nil

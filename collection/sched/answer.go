@@ -363,7 +363,7 @@ func (s *Scheduler) AnswerCardTimed(ctx context.Context, card *collection.Card, 
 		if err != nil {
 			return err
 		}
-		if fresh.Queue < 0 && fresh.Queue != collection.QueueSuspended || fresh.Queue == collection.QueueSuspended {
+		if fresh.Queue < 0 {
 			return fmt.Errorf("answer card %d: the card is suspended or buried", card.ID)
 		}
 		ds := newDeckSet(tx.Decks(), tx.DeckConfigs())

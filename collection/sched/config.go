@@ -54,11 +54,11 @@ const (
 	GatherRandomCards         = 4
 	GatherDeckThenRandomNotes = 5
 
-	SortTemplate              = 0
-	SortNoSort                = 1
-	SortTemplateThenRandom    = 2
+	SortTemplate               = 0
+	SortNoSort                 = 1
+	SortTemplateThenRandom     = 2
 	SortRandomNoteThenTemplate = 3
-	SortRandomCard            = 4
+	SortRandomCard             = 4
 )
 
 // Review orders (ReviewCardOrder in deck_config.proto) that the gatherer knows.

@@ -138,23 +138,23 @@ type fsrsStep struct {
 
 // stateCtx is Anki's StateContext.
 type stateCtx struct {
-	fuzz            *float32 // nil: no fuzz
-	fsrs            *[4]fsrsStep
-	fsrsShortTerm   bool // FSRS may schedule sub-day intervals (params 17 and 18 > 0)
-	shortTermSteps  bool // ... even when learning steps exist (fsrsShortTermWithStepsEnabled)
-	steps, relearn  []float32
-	gradGood        int
-	gradEasy        int
-	initialEase     float32
-	hardMult        float32
-	easyMult        float32
-	ivlMult         float32
-	maxIvl          int
-	leechThreshold  int
-	lapseMult       float32
-	minLapseIvl     int
-	inFilteredDeck  bool
-	previewDelays   [3]int // again, hard, good, in seconds
+	fuzz           *float32 // nil: no fuzz
+	fsrs           *[4]fsrsStep
+	fsrsShortTerm  bool // FSRS may schedule sub-day intervals (params 17 and 18 > 0)
+	shortTermSteps bool // ... even when learning steps exist (fsrsShortTermWithStepsEnabled)
+	steps, relearn []float32
+	gradGood       int
+	gradEasy       int
+	initialEase    float32
+	hardMult       float32
+	easyMult       float32
+	ivlMult        float32
+	maxIvl         int
+	leechThreshold int
+	lapseMult      float32
+	minLapseIvl    int
+	inFilteredDeck bool
+	previewDelays  [3]int // again, hard, good, in seconds
 }
 
 // next is the four outcomes, Again..Easy.
