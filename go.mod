@@ -10,6 +10,13 @@ require (
 )
 
 require (
+	github.com/FyshOS/fancyfs v0.0.1 // indirect
+	github.com/beevik/etree v1.8.1 // indirect
+	golang.org/x/crypto v0.33.0 // indirect
+	golang.org/x/term v0.29.0 // indirect
+)
+
+require (
 	fyne.io/systray v1.12.3-0.20260810170012-af4e8e793ec4 // indirect
 	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/anthonynsimon/bild v0.14.0 // indirect

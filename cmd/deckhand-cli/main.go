@@ -26,6 +26,9 @@ Commands:
                                     add a note (the deck is created when missing)
   check [--json]                    check the database and repair what Anki repairs
   gen --notes N --media M OUT       generate a realistic large collection at OUT
+  due [--deck D] [--json]           today's new / learning / review counts
+  study --deck D --answer EASE [--json]
+                                    answer the next card (1 again … 4 easy)
   search QUERY [--notes] [--sort COLUMN] [--desc]
                                     print the ids of matching cards (or notes), one per line
   render CARD_ID [--json]           print a card's question and answer HTML
@@ -76,6 +79,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		"decks":  cmdDecks,
 		"add":    cmdAdd,
 		"check":  cmdCheck,
+		"due":    cmdDue,
+		"study":  cmdStudy,
 		"search": cmdSearch,
 		"render": cmdRender,
 	}

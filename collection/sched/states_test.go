@@ -220,3 +220,14 @@ func TestCardDataRoundTrip(t *testing.T) {
 		t.Errorf("bad data → %s", got)
 	}
 }
+
+func TestFNVHash(t *testing.T) {
+	// FNV-1a 64 of the eight little-endian bytes of 1 (worked out independently with
+	// Python), and of no input.
+	if got := fnvHash(); got != 14695981039346656037 {
+		t.Errorf("empty: %d", got)
+	}
+	if got := fnvHash(1); got != 0x89cd31291d2aefa4 {
+		t.Errorf("fnv(1) = %#x", got)
+	}
+}

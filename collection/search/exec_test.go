@@ -219,6 +219,8 @@ func TestExecuteNotes(t *testing.T) {
 		{"nid:2,3", "n2,n3"},
 		{"-is:new", "n2,n3,n4,n5,n6,n7,n8"}, // n5 has a buried new card and a new card: both type 0
 		{"edited:1", "n1"},
+		{"nid:2,3,4 is:review", "n2,n3,n4"},
+		{"nid:2,3,4 -is:review", "n3"},
 	}
 	// n5's two cards are both new, so -is:new must not match it
 	cases[8].want = "n2,n3,n4,n6,n7,n8"

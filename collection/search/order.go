@@ -25,7 +25,7 @@ func asc(exprs ...string) []orderTerm {
 // card_order_from_sort_column / note_order_from_sort_column) plus any WITH
 // clause they need. Anki's temporary sort_order tables become CTEs of names
 // ranked here, or correlated aggregates over a note's cards. An id comes last
-// so that ties are always broken the same way.
+// so that ties are broken the same way, except after a card's ord.
 func (w *writer) orderTerms(kind Kind, o Order) ([]orderTerm, string) {
 	if o.Column == ColumnNone {
 		return nil, ""
@@ -67,7 +67,12 @@ func (w *writer) orderTerms(kind Kind, o Order) ([]orderTerm, string) {
 		case ColumnTags:
 			t = asc("n.tags")
 		}
-		return append(t, orderTerm{expr: "c.id"}), withClause(with)
+		// (sort field, ord) and the like already nearly order uniquely, and another
+		// key costs a third more sort time on large results
+		if !slices.ContainsFunc(t, func(o orderTerm) bool { return o.expr == "c.ord" }) {
+			t = append(t, orderTerm{expr: "c.id"})
+		}
+		return t, withClause(with)
 	}
 	var t []orderTerm
 	cardsOf := func(agg, where string) string {

@@ -24,7 +24,12 @@ func SQL(query string, kind Kind, order Order, ctx *Context) (string, []any, err
 	}
 	w := &writer{ctx: ctx}
 	table := kindTable(kind).combine(orderTable(order.Column)).combine(requiredTable(g))
+	// notes whose cards match a card-only condition: the condition runs over cards alone
+	cardSub := kind == Notes && table == tCardsAndNotes && requiredTable(g) == tCards
 	w.table = table
+	if cardSub {
+		w.table = tCards
+	}
 	var cond strings.Builder
 	w.sb = &cond
 	if err := w.node(g); err != nil {
@@ -42,14 +47,19 @@ func SQL(query string, kind Kind, order Order, ctx *Context) (string, []any, err
 		sb.WriteString("select c.id from cards c where ")
 	case table == tNotes:
 		sb.WriteString("select n.id from notes n where ")
+	case kind == Cards && requiredTable(g) != tNotes && requiredTable(g) != tCardsAndNotes:
+		// Only the order needs the note: walking cards and fetching each note by
+		// rowid beats SQLite's choice of walking notes through ix_cards_nid.
+		sb.WriteString("select c.id from cards c cross join notes n where c.nid = n.id and ")
 	case kind == Cards:
 		sb.WriteString("select c.id from cards c, notes n where c.nid = n.id and ")
+	case cardSub:
+		sb.WriteString("select n.id from notes n where n.id in (select c.nid from cards c where ")
 	default:
-		// a note matches when one of its cards matches the whole condition
-		sb.WriteString("select n.id from notes n where exists (select 1 from cards c where c.nid = n.id and ")
+		sb.WriteString("select distinct n.id from cards c, notes n where c.nid = n.id and ")
 	}
 	sb.WriteString(cond.String())
-	if table == tCardsAndNotes && kind == Notes {
+	if cardSub {
 		sb.WriteByte(')')
 	}
 	if len(terms) > 0 {
@@ -684,9 +694,12 @@ func (w *writer) tag(tag string, mode FieldMode) error {
 	// Fast path for a plain ASCII tag: LIKE runs inside SQLite and is exactly the
 	// regex for ASCII text; tag strings with other characters (where Unicode case
 	// folding could match more) still go through the regex.
+	// The first LIKE is a cheap filter shared by both exact forms; the length test
+	// spots non-ASCII tag strings.
 	like := escapeLike(literal)
-	w.write("n.tags like ", w.arg("% "+like+" %"), ` escape '\' or n.tags like `, w.arg("% "+like+"::%"),
-		` escape '\' or (n.tags glob '*[^ -~]*' and `, fnRegexp, "(", w.arg(pattern), ", n.tags))")
+	w.write("(n.tags like ", w.arg("% "+like+"%"), ` escape '\' and (n.tags like `, w.arg("% "+like+" %"),
+		` escape '\' or n.tags like `, w.arg("% "+like+"::%"), ` escape '\')) or (length(n.tags) != octet_length(n.tags) and `,
+		fnRegexp, "(", w.arg(pattern), ", n.tags))")
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/deckhand-app/deckhand/collection"
 	"github.com/deckhand-app/deckhand/collection/media"
@@ -48,6 +49,9 @@ type ColpkgResult struct {
 // before the swap the collection and media folder are untouched.
 func ImportColpkg(ctx context.Context, colPath, pkgPath string, opt ColpkgOptions) (*ColpkgResult, error) {
 	fail := func(err error) (*ColpkgResult, error) {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		return nil, fmt.Errorf("import %s: %w", filepath.Base(pkgPath), err)
 	}
 	progress := func(phase string, done, total int) {
@@ -135,6 +139,9 @@ func prepareIncoming(ctx context.Context, r *pkgfile.Reader, path string, res *C
 		return err
 	}
 	err = quickIntegrity(ctx, src)
+	if err == nil {
+		err = checkNoteText(ctx, src)
+	}
 	if cerr := src.close(); err == nil {
 		err = cerr
 	}
@@ -179,6 +186,30 @@ func quickIntegrity(ctx context.Context, src *source) error {
 	}
 	if res != "ok" {
 		return badf("integrity check: %s", res)
+	}
+	return nil
+}
+
+// checkNoteText refuses notes whose text is not UTF-8: Anki cannot read them, and
+// Deckhand would show and sync mangled text.
+func checkNoteText(ctx context.Context, src *source) error {
+	rows, err := src.db.QueryContext(ctx, "SELECT id, CAST(guid AS BLOB), CAST(tags AS BLOB), CAST(flds AS BLOB) FROM notes")
+	if err != nil {
+		return badf("notes: %v", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var guid, tags, flds []byte
+		if err := rows.Scan(&id, &guid, &tags, &flds); err != nil {
+			return badf("notes: %v", err)
+		}
+		if !utf8.Valid(guid) || !utf8.Valid(tags) || !utf8.Valid(flds) {
+			return badf("note %d: text is not valid UTF-8", id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return badf("notes: %v", err)
 	}
 	return nil
 }

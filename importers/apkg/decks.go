@@ -252,7 +252,9 @@ func cloneRaw(m map[string]json.RawMessage) map[string]json.RawMessage {
 	return out
 }
 
-func level(name string) int { return strings.Count(collection.NormalizeDeckName(name), collection.DeckSeparator) }
+func level(name string) int {
+	return strings.Count(collection.NormalizeDeckName(name), collection.DeckSeparator)
+}
 
 func sortedIDs[V any](m map[int64]V) []int64 {
 	ids := make([]int64, 0, len(m))

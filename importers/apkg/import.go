@@ -153,6 +153,10 @@ func Import(ctx context.Context, col *collection.Collection, path string, opt Op
 		imp.tx = tx
 		return imp.run(ctx, stageDir)
 	})
+	if err != nil && ctx.Err() != nil {
+		// SQLite reports an interrupted statement in its own words; say what happened.
+		err = ctx.Err()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", filepath.Base(path), err)
 	}

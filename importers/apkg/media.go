@@ -121,7 +121,7 @@ func entrySHA1(r *pkgfile.Reader, e pkgfile.MediaEntry) (string, error) {
 
 // stagedFile is a media file written to the staging folder, waiting for the commit.
 type stagedFile struct {
-	name, sha1 string
+	name, sha1  string
 	renamedFrom string
 }
 

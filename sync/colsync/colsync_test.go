@@ -491,13 +491,13 @@ func TestNotetypeSchemaDriftNeedsFullSync(t *testing.T) {
 
 func TestRandomConvergenceInProcess(t *testing.T) {
 	w := newWorld(t, 18)
-	rng := rand.New(rand.NewPCG(7, 11))
+	rng := rand.New(rand.NewPCG(seedFromEnv(), 11))
 	clients := []*collection.Collection{w.newClient("a"), w.newClient("b"), w.newClient("c")}
 	w.edit(clients[0], func(tx *collection.Tx) error { _, err := synctest.AddNote(tx, 1, "seed", "x"); return err })
 	for i := range clients {
 		w.sync(&clients[i])
 	}
-	for round := 0; round < 60; round++ {
+	for round := 0; round < 150; round++ {
 		i := rng.IntN(len(clients))
 		for k := rng.IntN(4); k >= 0; k-- {
 			if err := synctest.RandomEdit(w.ctx, clients[i], w.clock, rng, string(rune('a'+i))); err != nil {
@@ -517,4 +517,16 @@ func TestRandomConvergenceInProcess(t *testing.T) {
 	w.same(clients...)
 	n, c, r := synctest.Counts(w.ctx, w.server)
 	t.Logf("converged: %d notes, %d cards, %d reviews", n, c, r)
+}
+
+// seedFromEnv lets a failing convergence run be replayed: DECKHAND_SYNC_SEED=n.
+func seedFromEnv() uint64 {
+	if s := os.Getenv("DECKHAND_SYNC_SEED"); s != "" {
+		var n uint64
+		for _, r := range s {
+			n = n*10 + uint64(r-'0')
+		}
+		return n
+	}
+	return 7
 }

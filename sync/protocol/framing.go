@@ -54,7 +54,9 @@ type StatusError struct {
 	Msg  string
 }
 
-func (e *StatusError) Error() string { return fmt.Sprintf("%d %s: %s", e.Code, http.StatusText(e.Code), e.Msg) }
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%d %s: %s", e.Code, http.StatusText(e.Code), e.Msg)
+}
 
 func badRequest(format string, args ...any) error {
 	return &StatusError{Code: http.StatusBadRequest, Msg: fmt.Sprintf(format, args...)}

@@ -190,7 +190,9 @@ func Dump(ctx context.Context, col *collection.Collection) (string, error) {
 		for _, k := range keys {
 			delete(m[k], "usn")
 			for kk, v := range m[k] {
-				if v == nil { // schema-18 conversion writes some absent keys as null
+				// A schema-18 round trip writes some absent keys with their defaults (null, []):
+				// the same object to Anki.
+				if arr, ok := v.([]any); v == nil || ok && len(arr) == 0 {
 					delete(m[k], kk)
 				}
 			}

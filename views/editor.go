@@ -1,0 +1,386 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/deckhand-app/deckhand/app"
+)
+
+// Editor edits one note: a labelled multi-line entry per field of its note type (in field
+// order), then tags. In Edit mode changes save in the background shortly after typing stops;
+// in Add mode the note type and deck pickers are live, Ctrl+Enter (Notes > Add) adds, pinned
+// fields stay after adding, and a first field that duplicates another note is flagged.
+type Editor struct {
+	Content fyne.CanvasObject
+
+	svc *app.Service
+	run *runner
+	win fyne.Window
+
+	form    *app.NoteForm
+	adding  bool
+	loading bool // suppress OnChanged while widgets are filled
+
+	title    *widget.Label
+	ntSelect *widget.Select
+	deck     *widget.Select
+	fields   *fyne.Container
+	entries  []*widget.Entry
+	pins     []*widget.Check
+	dupe     *widget.Label
+	tags     *widget.Entry
+	addBtn   *widget.Button
+	status   *widget.Label
+	empty    *widget.Label
+	body     *fyne.Container
+	ntChoice []app.Choice
+	dkChoice []app.Choice
+
+	saver    app.Debouncer
+	dupeWait app.Debouncer
+	dupeSeq  int
+
+	// OnSaved is called (on the UI goroutine) after an edit was saved.
+	OnSaved func(nid int64)
+	// OnAdded is called after a note was added.
+	OnAdded func(nid int64)
+}
+
+// SaveDelay is how long after the last keystroke an edit is saved.
+const SaveDelay = 600 * time.Millisecond
+
+func newEditor(svc *app.Service, run *runner, win fyne.Window) *Editor {
+	e := &Editor{svc: svc, run: run, win: win}
+	e.saver.Delay = SaveDelay
+	e.dupeWait.Delay = 250 * time.Millisecond
+	e.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	e.ntSelect = widget.NewSelect(nil, e.onNotetype)
+	e.deck = widget.NewSelect(nil, e.onDeck)
+	e.fields = container.NewVBox()
+	e.dupe = widget.NewLabel("")
+	e.dupe.Importance = widget.DangerImportance
+	e.dupe.Hide()
+	e.tags = widget.NewEntry()
+	e.tags.SetPlaceHolder("tags separated by spaces")
+	e.tags.OnChanged = func(s string) {
+		if e.form != nil && !e.loading {
+			e.form.Tags = s
+			e.changed()
+		}
+	}
+	e.addBtn = widget.NewButtonWithIcon("Add (Ctrl+Enter)", theme.ContentAddIcon(), e.Add)
+	e.addBtn.Importance = widget.HighImportance
+	e.status = widget.NewLabel("")
+	e.status.Truncation = fyne.TextTruncateEllipsis
+	e.empty = widget.NewLabel("Select a note to edit it, or choose Notes > Add Notes (Ctrl+N).")
+	e.empty.Wrapping = fyne.TextWrapWord
+	e.empty.Alignment = fyne.TextAlignCenter
+
+	pickers := container.NewGridWithColumns(2,
+		container.NewBorder(nil, nil, widget.NewLabel("Type"), nil, e.ntSelect),
+		container.NewBorder(nil, nil, widget.NewLabel("Deck"), nil, e.deck))
+	tagsRow := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Tags", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, e.tags)
+	bottom := container.NewBorder(nil, nil, nil, e.addBtn, e.status)
+	e.body = container.NewBorder(container.NewVBox(e.title, pickers), container.NewVBox(tagsRow, bottom), nil, nil,
+		container.NewVScroll(e.fields))
+	e.Content = container.NewStack(container.NewCenter(e.empty), e.body)
+	e.body.Hide()
+	return e
+}
+
+// Adding reports whether the editor is in Add mode.
+func (e *Editor) Adding() bool { return e.adding }
+
+// Form is the form being edited (nil when empty).
+func (e *Editor) Form() *app.NoteForm { return e.form }
+
+// FieldLabels lists the field labels shown, in order (tests).
+func (e *Editor) FieldLabels() []string {
+	var out []string
+	if e.form != nil {
+		out = append(out, e.form.Names...)
+	}
+	return out
+}
+
+// Entries are the field inputs (tests).
+func (e *Editor) Entries() []*widget.Entry { return e.entries }
+
+// Tags is the tags input (tests).
+func (e *Editor) Tags() *widget.Entry { return e.tags }
+
+// Status is the status line text.
+func (e *Editor) Status() string { return e.status.Text }
+
+// DuplicateText is the duplicate warning ("" when none).
+func (e *Editor) DuplicateText() string {
+	if !e.dupe.Visible() {
+		return ""
+	}
+	return e.dupe.Text
+}
+
+// Clear empties the editor (saving pending edits first).
+func (e *Editor) Clear() {
+	e.Flush()
+	e.form, e.adding = nil, false
+	e.body.Hide()
+	e.empty.Show()
+}
+
+// Flush saves a pending edit now.
+func (e *Editor) Flush() { e.saver.Flush() }
+
+// ShowNote loads a note for editing.
+func (e *Editor) ShowNote(nid int64) {
+	e.Flush()
+	e.run.Go(func() func() {
+		f, err := e.svc.EditForm(context.Background(), nid)
+		return func() {
+			if err != nil {
+				e.status.SetText("Could not load the note: " + err.Error())
+				return
+			}
+			e.adding = false
+			e.setForm(f)
+		}
+	})
+}
+
+// ShowAdd switches to Add mode with a note type (0: the current one or the first) and deck
+// (0: the current deck).
+func (e *Editor) ShowAdd(ntid, deckID int64) {
+	e.Flush()
+	var prev *app.NoteForm
+	if e.adding && e.form != nil {
+		prev = e.form
+		if ntid == 0 {
+			ntid = prev.NotetypeID
+		}
+		if deckID == 0 {
+			deckID = prev.DeckID
+		}
+	}
+	if ntid == 0 {
+		if ch := e.svc.NotetypeChoices(); len(ch) > 0 {
+			ntid = ch[0].ID
+			for _, c := range ch {
+				if c.Name == "Basic" {
+					ntid = c.ID
+				}
+			}
+		}
+	}
+	f, err := e.svc.NewForm(ntid, deckID, prev)
+	if err != nil {
+		e.status.SetText(err.Error())
+		return
+	}
+	e.adding = true
+	e.setForm(f)
+	if len(e.entries) > 0 {
+		e.win.Canvas().Focus(e.entries[0])
+	}
+}
+
+func (e *Editor) setForm(f *app.NoteForm) {
+	e.loading = true
+	defer func() { e.loading = false }()
+	e.form = f
+	e.empty.Hide()
+	e.body.Show()
+	e.ntChoice = e.svc.NotetypeChoices()
+	e.dkChoice = e.svc.DeckChoices(true)
+	var nts, dks []string
+	for _, c := range e.ntChoice {
+		nts = append(nts, c.Name)
+	}
+	for _, c := range e.dkChoice {
+		dks = append(dks, c.Name)
+	}
+	e.ntSelect.SetOptions(nts)
+	e.ntSelect.SetSelected(f.Notetype)
+	e.deck.SetOptions(dks)
+	if e.adding {
+		e.title.SetText("Add Note")
+		e.ntSelect.Enable()
+		e.deck.Enable()
+		if name, ok := e.svc.DeckName(f.DeckID); ok {
+			e.deck.SetSelected(name)
+		}
+		e.addBtn.Show()
+	} else {
+		e.title.SetText(fmt.Sprintf("Edit Note · %s", f.Notetype))
+		// a note's type changes through Change Note Type, its cards' decks in the browser
+		e.ntSelect.Disable()
+		e.deck.ClearSelected()
+		e.deck.Disable()
+		e.addBtn.Hide()
+	}
+	e.entries, e.pins = nil, nil
+	var rows []fyne.CanvasObject
+	for i, name := range f.Names {
+		i := i
+		ent := widget.NewMultiLineEntry()
+		ent.Wrapping = fyne.TextWrapWord
+		ent.SetMinRowsVisible(2)
+		ent.SetText(f.Values[i])
+		ent.OnChanged = func(s string) {
+			if e.form == nil || e.loading || i >= len(e.form.Values) {
+				return
+			}
+			e.form.Values[i] = s
+			if i == 0 {
+				e.checkDupe()
+			}
+			e.changed()
+		}
+		e.entries = append(e.entries, ent)
+		label := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		var header fyne.CanvasObject = label
+		if e.adding {
+			pin := widget.NewCheck("Sticky", func(on bool) {
+				if e.form != nil && i < len(e.form.Sticky) {
+					e.form.Sticky[i] = on
+				}
+			})
+			pin.SetChecked(f.Sticky[i])
+			e.pins = append(e.pins, pin)
+			header = container.NewBorder(nil, nil, label, pin)
+		}
+		rows = append(rows, header, ent)
+		if i == 0 {
+			rows = append(rows, e.dupe)
+		}
+	}
+	e.fields.Objects = rows
+	e.fields.Refresh()
+	e.tags.SetText(f.Tags)
+	e.dupe.Hide()
+	e.status.SetText("")
+	if e.adding {
+		e.checkDupe()
+	}
+}
+
+func (e *Editor) onNotetype(name string) {
+	if e.loading || !e.adding || e.form == nil || name == e.form.Notetype {
+		return
+	}
+	for _, c := range e.ntChoice {
+		if c.Name == name {
+			e.ShowAdd(c.ID, e.form.DeckID)
+			return
+		}
+	}
+}
+
+func (e *Editor) onDeck(name string) {
+	if e.loading || !e.adding || e.form == nil {
+		return
+	}
+	for _, c := range e.dkChoice {
+		if c.Name == name {
+			e.form.DeckID = c.ID
+		}
+	}
+}
+
+// changed schedules a background save of an edited note.
+func (e *Editor) changed() {
+	if e.adding || e.form == nil || e.form.NoteID == 0 {
+		return
+	}
+	f := e.form.Clone()
+	e.status.SetText("Editing…")
+	e.run.wg.Add(1)
+	e.saver.Trigger(func() {
+		defer e.run.wg.Done()
+		err := e.svc.SaveNote(context.Background(), f)
+		fyne.DoAndWait(func() {
+			if err != nil {
+				e.status.SetText("Not saved: " + err.Error())
+				return
+			}
+			e.status.SetText("Saved.")
+			if e.OnSaved != nil {
+				e.OnSaved(f.NoteID)
+			}
+		})
+	})
+}
+
+// checkDupe flags a first field that duplicates another note of the same type.
+func (e *Editor) checkDupe() {
+	if e.form == nil || len(e.form.Values) == 0 {
+		return
+	}
+	e.dupeSeq++
+	seq, ntid, first, self := e.dupeSeq, e.form.NotetypeID, e.form.Values[0], e.form.NoteID
+	e.run.wg.Add(1)
+	e.dupeWait.Trigger(func() {
+		defer e.run.wg.Done()
+		ids, err := e.svc.Duplicates(context.Background(), ntid, first, self)
+		fyne.DoAndWait(func() {
+			if seq != e.dupeSeq {
+				return
+			}
+			if err != nil || len(ids) == 0 {
+				e.dupe.Hide()
+				return
+			}
+			e.dupe.SetText(fmt.Sprintf("Duplicate: %d other note(s) of this type have the same first field.", len(ids)))
+			e.dupe.Show()
+		})
+	})
+}
+
+// Add adds the note in Add mode (Ctrl+Enter).
+func (e *Editor) Add() {
+	if !e.adding || e.form == nil {
+		return
+	}
+	f := e.form.Clone()
+	e.run.Go(func() func() {
+		nid, cards, err := e.svc.AddNote(context.Background(), f)
+		return func() {
+			if err != nil {
+				e.status.SetText(err.Error())
+				if e.win != nil && err != app.ErrFirstFieldEmpty {
+					dialog.ShowError(err, e.win)
+				}
+				return
+			}
+			e.setForm(app.AfterAdd(f))
+			e.status.SetText(fmt.Sprintf("Added (%d card%s).", cards, plural(cards)))
+			if len(e.entries) > 0 {
+				first := 0
+				for i, p := range e.form.Sticky {
+					if !p {
+						first = i
+						break
+					}
+				}
+				e.win.Canvas().Focus(e.entries[first])
+			}
+			if e.OnAdded != nil {
+				e.OnAdded(nid)
+			}
+		}
+	})
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
