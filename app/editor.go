@@ -230,49 +230,70 @@ func DupeSearch(ntid int64, text string) string {
 	return `"dupe:` + strconv.FormatInt(ntid, 10) + "," + t + `"`
 }
 
-// Debouncer runs the latest queued function once no new one has arrived for Delay, on its
-// own goroutine (the note editor's background save).
+// Debouncer runs the latest queued work once no new work has arrived for Delay (the note
+// editor's background save and duplicate check). Work returns an optional function that
+// updates the UI: after a timer run it goes to Post (the views pass fyne.Do); after Flush it
+// runs directly on the caller, which is the UI goroutine in the app.
 type Debouncer struct {
 	Delay time.Duration
+	Post  func(func())
 
 	mu      sync.Mutex
 	timer   *time.Timer
-	pending func()
+	pending func() func()
 	running sync.Mutex // one run at a time, so saves reach the engine in order
 }
 
-// Trigger queues fn, replacing any function still waiting.
-func (d *Debouncer) Trigger(fn func()) {
+// Trigger queues work, replacing any work still waiting.
+func (d *Debouncer) Trigger(work func() func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.pending = fn
+	d.pending = work
 	if d.timer != nil {
 		d.timer.Stop()
 	}
 	d.timer = time.AfterFunc(d.Delay, d.fire)
 }
 
-func (d *Debouncer) fire() {
+func (d *Debouncer) take() func() func() {
 	d.mu.Lock()
-	fn := d.pending
-	d.pending = nil
-	d.mu.Unlock()
-	if fn != nil {
-		d.running.Lock()
-		defer d.running.Unlock()
-		fn()
-	}
-}
-
-// Flush runs the waiting function now (before switching notes or closing) and waits for it.
-func (d *Debouncer) Flush() {
-	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.timer != nil {
 		d.timer.Stop()
 	}
-	d.mu.Unlock()
-	d.fire()
-	// wait for a run started by the timer
+	w := d.pending
+	d.pending = nil
+	return w
+}
+
+func (d *Debouncer) fire() {
 	d.running.Lock()
-	d.running.Unlock() //nolint:staticcheck // an empty critical section waits for a running save
+	work := d.take()
+	var apply func()
+	if work != nil {
+		apply = work()
+	}
+	d.running.Unlock()
+	if apply != nil {
+		if d.Post != nil {
+			d.Post(apply)
+		} else {
+			apply()
+		}
+	}
+}
+
+// Flush runs waiting work now, after any run in progress, and applies its result on the
+// caller's goroutine.
+func (d *Debouncer) Flush() {
+	d.running.Lock()
+	work := d.take()
+	var apply func()
+	if work != nil {
+		apply = work()
+	}
+	d.running.Unlock()
+	if apply != nil {
+		apply()
+	}
 }

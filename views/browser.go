@@ -65,7 +65,7 @@ func newBrowser(svc *app.Service, run *runner, win fyne.Window, prefs fyne.Prefe
 	}
 	b.cols = app.Columns(b.mode)
 	b.Search = widget.NewEntry()
-	b.Search.SetPlaceHolder("Search (Anki syntax, e.g. deck:French tag:verb is:due)  —  Enter to search")
+	b.Search.SetPlaceHolder("Search, e.g. deck:French tag:verb is:due")
 	b.Search.OnSubmitted = func(q string) { b.RunSearch(q) }
 	b.modeSel = widget.NewRadioGroup([]string{"Cards", "Notes"}, func(s string) {
 		m := app.CardsMode

@@ -68,7 +68,7 @@ func newDeckTree(svc *app.Service, run *runner, win fyne.Window, prefs fyne.Pref
 	return d
 }
 
-const countWidth = 44
+const countWidth = 40
 
 func countsHeader() fyne.CanvasObject {
 	mk := func(s string) fyne.CanvasObject {
@@ -497,6 +497,13 @@ func (r *deckRow) showMenu(at fyne.Position) {
 		at = fyne.CurrentApp().Driver().AbsolutePositionForObject(r).Add(fyne.NewPos(r.Size().Width-140, r.Size().Height))
 	}
 	widget.ShowPopUpMenuAtPosition(r.tree.menuFor(r.node), c, at)
+}
+
+// Tapped selects the deck (the row takes the click because it also handles right clicks).
+func (r *deckRow) Tapped(*fyne.PointEvent) {
+	if r.uid != "" {
+		r.tree.Tree.Select(r.uid)
+	}
 }
 
 // TappedSecondary opens the deck's menu (right click).

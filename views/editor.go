@@ -41,6 +41,7 @@ type Editor struct {
 	status   *widget.Label
 	empty    *widget.Label
 	body     *fyne.Container
+	pickers  *fyne.Container
 	ntChoice []app.Choice
 	dkChoice []app.Choice
 
@@ -59,8 +60,8 @@ const SaveDelay = 600 * time.Millisecond
 
 func newEditor(svc *app.Service, run *runner, win fyne.Window) *Editor {
 	e := &Editor{svc: svc, run: run, win: win}
-	e.saver.Delay = SaveDelay
-	e.dupeWait.Delay = 250 * time.Millisecond
+	e.saver.Delay, e.saver.Post = SaveDelay, fyne.Do
+	e.dupeWait.Delay, e.dupeWait.Post = 250*time.Millisecond, fyne.Do
 	e.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	e.ntSelect = widget.NewSelect(nil, e.onNotetype)
 	e.deck = widget.NewSelect(nil, e.onDeck)
@@ -84,9 +85,10 @@ func newEditor(svc *app.Service, run *runner, win fyne.Window) *Editor {
 	e.empty.Wrapping = fyne.TextWrapWord
 	e.empty.Alignment = fyne.TextAlignCenter
 
-	pickers := container.NewGridWithColumns(2,
+	e.pickers = container.NewGridWithColumns(2,
 		container.NewBorder(nil, nil, widget.NewLabel("Type"), nil, e.ntSelect),
 		container.NewBorder(nil, nil, widget.NewLabel("Deck"), nil, e.deck))
+	pickers := e.pickers
 	tagsRow := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Tags", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, e.tags)
 	bottom := container.NewBorder(nil, nil, nil, e.addBtn, e.status)
 	e.body = container.NewBorder(container.NewVBox(e.title, pickers), container.NewVBox(tagsRow, bottom), nil, nil,
@@ -136,8 +138,14 @@ func (e *Editor) Clear() {
 	e.empty.Show()
 }
 
-// Flush saves a pending edit now.
+// Flush saves a pending edit now (on the UI goroutine: switching notes, closing).
 func (e *Editor) Flush() { e.saver.Flush() }
+
+// Settle runs the pending save and duplicate check now (tests).
+func (e *Editor) Settle() {
+	e.saver.Flush()
+	e.dupeWait.Flush()
+}
 
 // ShowNote loads a note for editing.
 func (e *Editor) ShowNote(nid int64) {
@@ -217,6 +225,7 @@ func (e *Editor) setForm(f *app.NoteForm) {
 			e.deck.SetSelected(name)
 		}
 		e.addBtn.Show()
+		e.pickers.Show()
 	} else {
 		e.title.SetText(fmt.Sprintf("Edit Note · %s", f.Notetype))
 		// a note's type changes through Change Note Type, its cards' decks in the browser
@@ -224,6 +233,7 @@ func (e *Editor) setForm(f *app.NoteForm) {
 		e.deck.ClearSelected()
 		e.deck.Disable()
 		e.addBtn.Hide()
+		e.pickers.Hide()
 	}
 	e.entries, e.pins = nil, nil
 	var rows []fyne.CanvasObject
@@ -301,11 +311,9 @@ func (e *Editor) changed() {
 	}
 	f := e.form.Clone()
 	e.status.SetText("Editing…")
-	e.run.wg.Add(1)
-	e.saver.Trigger(func() {
-		defer e.run.wg.Done()
+	e.saver.Trigger(func() func() {
 		err := e.svc.SaveNote(context.Background(), f)
-		fyne.DoAndWait(func() {
+		return func() {
 			if err != nil {
 				e.status.SetText("Not saved: " + err.Error())
 				return
@@ -314,7 +322,7 @@ func (e *Editor) changed() {
 			if e.OnSaved != nil {
 				e.OnSaved(f.NoteID)
 			}
-		})
+		}
 	})
 }
 
@@ -325,11 +333,9 @@ func (e *Editor) checkDupe() {
 	}
 	e.dupeSeq++
 	seq, ntid, first, self := e.dupeSeq, e.form.NotetypeID, e.form.Values[0], e.form.NoteID
-	e.run.wg.Add(1)
-	e.dupeWait.Trigger(func() {
-		defer e.run.wg.Done()
+	e.dupeWait.Trigger(func() func() {
 		ids, err := e.svc.Duplicates(context.Background(), ntid, first, self)
-		fyne.DoAndWait(func() {
+		return func() {
 			if seq != e.dupeSeq {
 				return
 			}
@@ -339,7 +345,7 @@ func (e *Editor) checkDupe() {
 			}
 			e.dupe.SetText(fmt.Sprintf("Duplicate: %d other note(s) of this type have the same first field.", len(ids)))
 			e.dupe.Show()
-		})
+		}
 	})
 }
 

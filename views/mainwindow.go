@@ -5,117 +5,402 @@ package views
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/deckhand-app/deckhand/app"
-	"github.com/deckhand-app/deckhand/collection"
 )
 
-// MainWindow is the main Deckhand window: the deck tree with its counts and a status line.
+// MainWindow is Deckhand's window: the deck tree on the left, the browser in the middle,
+// the note editor and card preview on the right, a status line below.
 type MainWindow struct {
-	Window fyne.Window
-	svc    *app.Service
+	Window  fyne.Window
+	Decks   *DeckTree
+	Browser *Browser
+	Editor  *Editor
+	Preview *Preview
 
-	tree   *widget.Tree
+	app    fyne.App
+	svc    *app.Service
+	run    *runner
+	prefs  fyne.Preferences
 	status *widget.Label
-	nodes  map[string]*collection.DeckNode
-	kids   map[string][]string
+
+	left, mid, right *container.Split
+
+	// Started is when the process started (for the first-frame figure); zero to skip.
+	Started time.Time
 }
 
 // NewMainWindow builds the main window for svc.
 func NewMainWindow(a fyne.App, svc *app.Service) *MainWindow {
-	m := &MainWindow{Window: a.NewWindow("Deckhand"), svc: svc,
-		status: widget.NewLabel("Loading…"), nodes: map[string]*collection.DeckNode{}, kids: map[string][]string{}}
-	m.tree = widget.NewTree(m.childUIDs, m.isBranch, m.createNode, m.updateNode)
-	header := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Deck", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewLabelWithStyle(countsText("New", "Learn", "Due"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
-	m.Window.SetContent(container.NewBorder(header, m.status, nil, nil, m.tree))
-	m.Window.Resize(fyne.NewSize(720, 520))
+	a.Settings().SetTheme(NewTheme(nil))
+	m := &MainWindow{Window: a.NewWindow("Deckhand"), app: a, svc: svc, run: &runner{}, prefs: a.Preferences(),
+		status: widget.NewLabel("Loading…")}
+	m.status.Truncation = fyne.TextTruncateEllipsis
+	w := m.Window
+	if p := svc.Path(); p != "" {
+		w.SetTitle("Deckhand — " + filepath.Base(p))
+	}
+	m.Decks = newDeckTree(svc, m.run, w, m.prefs)
+	m.Browser = newBrowser(svc, m.run, w, m.prefs)
+	m.Editor = newEditor(svc, m.run, w)
+	m.Preview = newPreview(a, svc, m.run, w)
+
+	m.Decks.OnSelect = func(_ int64, name string) { m.Browser.SetQuery(app.DeckSearch(name)) }
+	m.Decks.OnChanged = func() { m.Browser.Refresh(); m.refreshStatus() }
+	m.Browser.OnStatus = m.setStatus
+	m.Browser.OnSelection = m.onSelection
+	m.Editor.OnSaved = func(int64) {
+		m.Browser.RefreshRows()
+		if m.Preview.nid != 0 {
+			m.Preview.ShowNote(m.Preview.nid)
+		}
+	}
+	m.Editor.OnAdded = func(int64) { m.Browser.Refresh(); m.Decks.Refresh(); m.refreshStatus() }
+
+	m.right = container.NewVSplit(m.Editor.Content, m.Preview.Content)
+	m.mid = container.NewHSplit(m.Browser.Content, m.right)
+	m.left = container.NewHSplit(m.Decks.Content, m.mid)
+	m.left.Offset = m.prefs.FloatWithFallback("split.left", 0.25)
+	m.mid.Offset = m.prefs.FloatWithFallback("split.mid", 0.6)
+	m.right.Offset = m.prefs.FloatWithFallback("split.right", 0.55)
+	w.SetContent(container.NewBorder(nil, m.status, nil, nil, m.left))
+	w.Resize(fyne.NewSize(float32(m.prefs.FloatWithFallback("win.w", 1240)), float32(m.prefs.FloatWithFallback("win.h", 760))))
+	w.SetMainMenu(m.menu())
+	w.SetCloseIntercept(func() {
+		m.savePrefs()
+		m.Editor.Flush()
+		w.Close()
+	})
+	w.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
+		for _, u := range uris {
+			if u.Scheme() == "file" {
+				m.ImportFile(u.Path())
+			}
+		}
+	})
 	return m
 }
 
-func countsText(a, b, c string) string { return fmt.Sprintf("%6s %6s %6s", a, b, c) }
+// Wait blocks until background work started by the window has been applied (tests).
+func (m *MainWindow) Wait() { m.run.Wait() }
 
-func (m *MainWindow) childUIDs(uid string) []string { return m.kids[uid] }
-
-func (m *MainWindow) isBranch(uid string) bool { return uid == "" || len(m.kids[uid]) > 0 }
-
-func (m *MainWindow) createNode(bool) fyne.CanvasObject {
-	return container.NewBorder(nil, nil, nil, widget.NewLabel(countsText("0", "0", "0")), widget.NewLabel("deck"))
+func (m *MainWindow) savePrefs() {
+	s := m.Window.Canvas().Size()
+	if s.Width > 0 && s.Height > 0 {
+		m.prefs.SetFloat("win.w", float64(s.Width))
+		m.prefs.SetFloat("win.h", float64(s.Height))
+	}
+	m.prefs.SetFloat("split.left", m.left.Offset)
+	m.prefs.SetFloat("split.mid", m.mid.Offset)
+	m.prefs.SetFloat("split.right", m.right.Offset)
 }
 
-func (m *MainWindow) updateNode(uid string, _ bool, o fyne.CanvasObject) {
-	n := m.nodes[uid]
-	if n == nil {
-		return
-	}
-	box := o.(*fyne.Container)
-	name := box.Objects[0].(*widget.Label)
-	counts := box.Objects[1].(*widget.Label)
-	label := n.Basename
-	if n.Filtered {
-		label += " (filtered)"
-	}
-	name.SetText(label)
-	counts.SetText(countsText(fmt.Sprint(n.New), fmt.Sprint(n.Learn), fmt.Sprint(n.Review)))
-}
+func (m *MainWindow) setStatus(s string) { m.status.SetText(s) }
 
-// Refresh reloads the deck tree and status in the background.
+// Refresh reloads decks, the browser and the status line in the background.
 func (m *MainWindow) Refresh(ctx context.Context) {
-	go func() {
-		tree, err := m.svc.DeckTree(ctx)
-		summary, serr := m.svc.Summary(ctx)
-		fyne.Do(func() {
-			if err != nil {
-				m.status.SetText("Could not read decks: " + err.Error())
-				return
-			}
-			m.setTree(tree)
-			if serr != nil {
-				m.status.SetText(serr.Error())
-			} else {
-				m.status.SetText(summary)
+	m.Decks.Refresh()
+	m.Browser.RunSearch(m.Browser.Search.Text)
+	m.refreshStatus()
+	if !m.Started.IsZero() {
+		started := m.Started
+		// a function queued now runs once the window is up, right before a frame is drawn
+		m.run.Go(func() func() {
+			return func() {
+				if os.Getenv("DECKHAND_TIMING") != "" {
+					slog.Info("first frame", "since_start", time.Since(started))
+				}
 			}
 		})
-	}()
-}
-
-func (m *MainWindow) setTree(roots []*collection.DeckNode) {
-	m.nodes = map[string]*collection.DeckNode{}
-	m.kids = map[string][]string{}
-	var add func(parent string, nodes []*collection.DeckNode)
-	add = func(parent string, nodes []*collection.DeckNode) {
-		for _, n := range nodes {
-			uid := fmt.Sprint(n.ID)
-			m.nodes[uid] = n
-			m.kids[parent] = append(m.kids[parent], uid)
-			add(uid, n.Children)
-		}
-	}
-	add("", roots)
-	m.tree.Refresh()
-	for uid, n := range m.nodes {
-		if !n.Collapsed && len(m.kids[uid]) > 0 {
-			m.tree.OpenBranch(uid)
-		}
 	}
 }
 
-// DeckLabels lists the visible deck rows as "name new/learn/due" (for tests).
-func (m *MainWindow) DeckLabels() []string {
-	var out []string
-	var walk func(uid string, depth int)
-	walk = func(uid string, depth int) {
-		for _, k := range m.kids[uid] {
-			n := m.nodes[k]
-			out = append(out, fmt.Sprintf("%s%s %d/%d/%d", strings.Repeat("  ", depth), n.Basename, n.New, n.Learn, n.Review))
-			walk(k, depth+1)
+func (m *MainWindow) refreshStatus() {
+	m.run.Go(func() func() {
+		s, err := m.svc.Summary(context.Background())
+		return func() {
+			if err != nil {
+				m.status.SetText(err.Error())
+				return
+			}
+			m.status.SetText(s)
 		}
+	})
+}
+
+func (m *MainWindow) onSelection(mode app.Mode, ids []int64) {
+	if len(ids) != 1 {
+		if !m.Editor.Adding() {
+			m.Editor.Clear()
+		}
+		m.Preview.Clear()
+		if len(ids) > 1 {
+			m.status.SetText(fmt.Sprintf("%d selected", len(ids)))
+		}
+		return
 	}
-	walk("", 0)
-	return out
+	id := ids[0]
+	m.run.Go(func() func() {
+		nids, err := m.svc.NoteIDs(context.Background(), mode, ids)
+		return func() {
+			if err != nil || len(nids) == 0 {
+				return
+			}
+			m.Editor.ShowNote(nids[0])
+			m.Preview.ShowNote(nids[0])
+			if mode == app.CardsMode {
+				_ = id // the preview starts on the note's first card
+			}
+		}
+	})
+}
+
+func shortcut(key fyne.KeyName, mods fyne.KeyModifier) fyne.Shortcut {
+	return &desktop.CustomShortcut{KeyName: key, Modifier: mods}
+}
+
+const ctrl = fyne.KeyModifierShortcutDefault
+
+func item(label string, sc fyne.Shortcut, fn func()) *fyne.MenuItem {
+	it := fyne.NewMenuItem(label, fn)
+	it.Shortcut = sc
+	return it
+}
+
+// menu builds the menus like Anki's (File, Edit, Notes, Cards, Go, Tools, Help). Fyne adds
+// Quit to File itself. Menu shortcuts are checked before a focused entry sees the key, which
+// is what makes Ctrl+Enter work inside a field.
+func (m *MainWindow) menu() *fyne.MainMenu {
+	b := m.Browser
+	flags := make([]*fyne.MenuItem, 0, 8)
+	for i, n := range FlagNames {
+		flag := i + 1
+		flags = append(flags, item(n, shortcut(fyne.KeyName(fmt.Sprint(flag)), ctrl), func() { b.ToggleFlag(flag) }))
+	}
+	flags = append(flags, fyne.NewMenuItem("Clear Flag", func() { b.ToggleFlag(0) }))
+	flagMenu := fyne.NewMenuItem("Flag", nil)
+	flagMenu.ChildMenu = fyne.NewMenu("", flags...)
+	return fyne.NewMainMenu(
+		fyne.NewMenu("File",
+			item("Import…", shortcut(fyne.KeyI, ctrl|fyne.KeyModifierShift), m.PromptImport),
+			item("Export…", shortcut(fyne.KeyE, ctrl), m.PromptExport),
+			fyne.NewMenuItemSeparator(),
+			fyne.NewMenuItem("Check Database", m.CheckDatabase),
+		),
+		fyne.NewMenu("Edit",
+			item("Select All Rows", shortcut(fyne.KeyA, ctrl|fyne.KeyModifierAlt), b.SelectAll),
+			item("Find", shortcut(fyne.KeyF, ctrl), func() { m.Window.Canvas().Focus(b.Search) }),
+		),
+		fyne.NewMenu("Notes",
+			item("Add Notes…", shortcut(fyne.KeyN, ctrl), func() { m.Editor.ShowAdd(0, m.Decks.selected) }),
+			item("Add (in Add mode)", shortcut(fyne.KeyReturn, ctrl), m.Editor.Add),
+			fyne.NewMenuItemSeparator(),
+			item("Add Tags…", shortcut(fyne.KeyA, ctrl|fyne.KeyModifierShift), func() { b.promptTags(true) }),
+			item("Remove Tags…", shortcut(fyne.KeyA, ctrl|fyne.KeyModifierAlt|fyne.KeyModifierShift), func() { b.promptTags(false) }),
+			item("Delete…", shortcut(fyne.KeyBackspace, ctrl), b.ConfirmDelete),
+		),
+		fyne.NewMenu("Cards",
+			item("Change Deck…", shortcut(fyne.KeyD, ctrl), b.PromptChangeDeck),
+			item("Toggle Suspend", shortcut(fyne.KeyJ, ctrl), b.ToggleSuspend),
+			flagMenu,
+			fyne.NewMenuItemSeparator(),
+			item("Toggle Cards/Notes", shortcut(fyne.KeyT, ctrl|fyne.KeyModifierAlt), func() {
+				if b.Mode() == app.CardsMode {
+					b.SetMode(app.NotesMode)
+				} else {
+					b.SetMode(app.CardsMode)
+				}
+			}),
+		),
+		fyne.NewMenu("Tools",
+			fyne.NewMenuItem("Check Database", m.CheckDatabase),
+			item("Preferences…", shortcut(fyne.KeyP, ctrl), m.ShowPreferences),
+		),
+		fyne.NewMenu("Help",
+			fyne.NewMenuItem("Keyboard Shortcuts", m.showKeys),
+			fyne.NewMenuItem("About Deckhand", m.showAbout),
+		),
+	)
+}
+
+func (m *MainWindow) showAbout() {
+	version := m.app.Metadata().Version
+	if version == "" {
+		version = "dev"
+	}
+	dialog.ShowInformation("About Deckhand", fmt.Sprintf("Deckhand %s\nAn Anki-compatible flashcard deck manager.\n\nCollection: %s",
+		version, m.svc.Path()), m.Window)
+}
+
+func (m *MainWindow) showKeys() {
+	keys := []string{
+		"Ctrl+F  search", "Ctrl+N  add notes", "Ctrl+Enter  add (Add mode)", "Ctrl+D  change deck",
+		"Ctrl+J  toggle suspend", "Ctrl+1…7  flag", "Ctrl+Shift+A  add tags", "Ctrl+Alt+Shift+A  remove tags",
+		"Ctrl+Backspace  delete notes", "Ctrl+Alt+A  select all", "Ctrl+Alt+T  cards/notes",
+		"Ctrl+Shift+I  import", "Ctrl+E  export", "Ctrl+P  preferences",
+		"Click/Ctrl+click/Shift+click  select rows", "Right click  deck or row menu", "Drag a deck onto another  nest it",
+	}
+	dialog.ShowInformation("Keyboard Shortcuts", strings.Join(keys, "\n"), m.Window)
+}
+
+// ShowPreferences shows the few settings Deckhand has.
+func (m *MainWindow) ShowPreferences() {
+	col := widget.NewLabel(m.svc.Path())
+	col.Wrapping = fyne.TextWrapBreak
+	reset := widget.NewButton("Reset window layout", func() {
+		m.left.SetOffset(0.25)
+		m.mid.SetOffset(0.6)
+		m.right.SetOffset(0.55)
+		m.Window.Resize(fyne.NewSize(1240, 760))
+	})
+	d := dialog.NewCustom("Preferences", "Close", container.NewVBox(
+		widget.NewLabelWithStyle("Collection", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), col,
+		widget.NewLabel(fmt.Sprintf("Edits are saved %v after you stop typing.", SaveDelay)),
+		reset), m.Window)
+	d.Resize(fyne.NewSize(480, 240))
+	d.Show()
+}
+
+// RunJob runs long work off the UI goroutine with a progress bar and Cancel; done gets the
+// result on the UI goroutine.
+func (m *MainWindow) RunJob(title string, work func(ctx context.Context, progress app.Progress) (string, error)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	bar := widget.NewProgressBar()
+	inf := widget.NewProgressBarInfinite()
+	bar.Hide()
+	what := widget.NewLabel(title + "…")
+	var dlg *dialog.CustomDialog
+	cancelBtn := widget.NewButton("Cancel", func() {
+		cancel()
+		what.SetText("Cancelling…")
+	})
+	dlg = dialog.NewCustomWithoutButtons(title, container.NewVBox(what, inf, bar), m.Window)
+	dlg.SetButtons([]fyne.CanvasObject{cancelBtn})
+	dlg.Resize(fyne.NewSize(420, 160))
+	dlg.Show()
+	progress := func(done, total int, label string) {
+		fyne.Do(func() {
+			if label != "" {
+				what.SetText(label)
+			}
+			if total > 0 {
+				inf.Hide()
+				inf.Stop()
+				bar.Show()
+				bar.SetValue(float64(done) / float64(total))
+			}
+		})
+	}
+	m.run.Go(func() func() {
+		msg, err := work(ctx, progress)
+		return func() {
+			cancel()
+			inf.Stop()
+			dlg.Hide()
+			switch {
+			case err != nil && ctx.Err() != nil:
+				m.status.SetText(title + " cancelled; nothing was changed.")
+			case err != nil:
+				dialog.ShowError(err, m.Window)
+			default:
+				dialog.ShowInformation(title, msg, m.Window)
+			}
+			m.Decks.Refresh()
+			m.Browser.Refresh()
+			m.refreshStatus()
+		}
+	})
+}
+
+// CheckDatabase runs Tools > Check Database.
+func (m *MainWindow) CheckDatabase() {
+	m.RunJob("Check Database", func(ctx context.Context, p app.Progress) (string, error) {
+		lines, err := m.svc.CheckDatabase(ctx, p)
+		return strings.Join(lines, "\n"), err
+	})
+}
+
+// ImportFile imports a file (menu, drop).
+func (m *MainWindow) ImportFile(path string) {
+	m.RunJob("Import", func(ctx context.Context, p app.Progress) (string, error) {
+		sum, err := m.svc.Import(ctx, path, p)
+		if err != nil {
+			return "", err
+		}
+		return filepath.Base(path) + ": " + sum.String(), nil
+	})
+}
+
+// PromptImport asks for a file to import.
+func (m *MainWindow) PromptImport() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			dialog.ShowError(err, m.Window)
+			return
+		}
+		if r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		m.ImportFile(path)
+	}, m.Window)
+	exts := append(app.ImportExtensions(), ".csv", ".tsv", ".txt")
+	d.SetFilter(storage.NewExtensionFileFilter(exts))
+	d.Resize(fyne.NewSize(800, 560))
+	d.Show()
+}
+
+// PromptExport asks for a format and file and exports the collection (or selected deck).
+func (m *MainWindow) PromptExport() {
+	exps := app.Exporters()
+	if len(exps) == 0 {
+		dialog.ShowInformation("Export", "Exporting is not available in this build yet.", m.Window)
+		return
+	}
+	var names []string
+	for _, e := range exps {
+		names = append(names, e.Name())
+	}
+	format := widget.NewSelect(names, nil)
+	format.SetSelectedIndex(0)
+	sched := widget.NewCheck("Include scheduling information", nil)
+	media := widget.NewCheck("Include media", nil)
+	media.SetChecked(true)
+	dialog.ShowForm("Export", "Export…", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("Format", format), widget.NewFormItem("", sched), widget.NewFormItem("", media),
+	}, func(ok bool) {
+		if !ok || format.SelectedIndex() < 0 {
+			return
+		}
+		exp := exps[format.SelectedIndex()]
+		opts := app.ExportOptions{DeckID: m.Decks.selected, WithScheduling: sched.Checked, WithMedia: media.Checked}
+		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+			if err != nil || w == nil {
+				return
+			}
+			path := w.URI().Path()
+			w.Close()
+			if !strings.HasSuffix(strings.ToLower(path), exp.Extension()) {
+				path += exp.Extension()
+			}
+			m.RunJob("Export", func(ctx context.Context, p app.Progress) (string, error) {
+				return "Exported to " + path, m.svc.Export(ctx, path, opts, p)
+			})
+		}, m.Window)
+		save.SetFileName("deckhand" + exp.Extension())
+		save.Show()
+	}, m.Window)
 }

@@ -32,6 +32,9 @@ Commands:
   search QUERY [--notes] [--sort COLUMN] [--desc]
                                     print the ids of matching cards (or notes), one per line
   render CARD_ID [--json]           print a card's question and answer HTML
+  sync --server URL --user NAME [--protocol auto|v11|legacy] [--full-upload|--full-download]
+                                    sync with an Anki sync server (password: DECKHAND_PASSWORD or prompt)
+  logout                            forget the saved sync login
 
 --col defaults to the collection in your Deckhand data folder.
 `
@@ -83,6 +86,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		"study":  cmdStudy,
 		"search": cmdSearch,
 		"render": cmdRender,
+		"import": cmdImport, "export": cmdExport,
+		"sync": cmdSync, "logout": cmdLogout,
 	}
 	fn, ok := commands[cmd]
 	if !ok {

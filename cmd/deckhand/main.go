@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"time"
 
 	fyneapp "fyne.io/fyne/v2/app"
 
@@ -15,20 +17,25 @@ import (
 )
 
 func main() {
-	colPath := flag.String("col", "", "collection file (default: the one in your Deckhand data folder)")
+	started := time.Now()
+	colPath := flag.String("col", "", "collection file (default: the one in your Deckhand data folder, created on first run)")
+	search := flag.String("search", "", "initial browser search (Anki syntax)")
 	flag.Parse()
-	if err := run(*colPath); err != nil {
+	if err := run(started, *colPath, *search); err != nil {
 		fmt.Fprintln(os.Stderr, "deckhand:", err)
 		os.Exit(1)
 	}
 }
 
-func run(colPath string) error {
+func run(started time.Time, colPath, search string) error {
 	ctx := context.Background()
 	if colPath == "" {
 		p, err := app.DefaultCollectionPath()
 		if err != nil {
 			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("create data folder: %w", err)
 		}
 		colPath = p
 	}
@@ -43,6 +50,11 @@ func run(colPath string) error {
 	}()
 	a := fyneapp.NewWithID("app.deckhand.desktop")
 	w := views.NewMainWindow(a, svc)
+	w.Started = started
+	if search == "" {
+		search = "deck:current" // Anki's default browser search
+	}
+	w.Browser.Search.SetText(search)
 	w.Refresh(ctx)
 	w.Window.ShowAndRun()
 	return nil

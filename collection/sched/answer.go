@@ -22,7 +22,7 @@ type updater struct {
 	tm      timing
 	fsrsOn  bool
 	dr      float32
-	model   fsrsModel
+	fsrs    *presetFSRS
 	fuzz    *float32
 	seed    *uint64
 	ctx     *stateCtx
@@ -62,20 +62,40 @@ func (s *Scheduler) newUpdater(ctx context.Context, q querier, ds *deckSet, card
 	u.current = u.currentState(fo)
 	if o.fsrs {
 		u.dr = desiredRetention(home, u.cfg)
-		u.model = newFSRSModel(u.cfg, u.dr, u.cfg.MaxInterval)
-		c.fsrsShortTerm = u.model.allowShortTerm
+		pf, err := newPresetFSRS(u.cfg)
+		if err != nil {
+			return nil, fmt.Errorf("card %d: preset of deck %q: %w", card.ID, home.Name, err)
+		}
+		u.fsrs = pf
+		decay := pf.decay
+		u.data.Decay = &decay // Anki records the decay whenever FSRS handles a card
+		c.fsrsShortTerm = pf.allowShortTerm
 		mem := u.data.memory()
 		if mem == nil && card.Type != collection.CardTypeNew {
-			// Anki rebuilds a missing memory state from the review history; without an
-			// FSRS optimiser here we start from the SM-2 state: stability = the current
-			// interval, difficulty from the ease (see the package docs).
-			mem = sm2Memory(card)
+			// Moved or imported into FSRS after its memory states were computed, or
+			// reviewed under SM-2: compute the state from the review history, as
+			// Anki's card_state_updater does.
+			revs, err := revlogForCards(ctx, q, "cid = ?", card.ID)
+			if err != nil {
+				return nil, err
+			}
+			item, err := pf.itemForMemoryState(revs, tm.nextDayAt)
+			if err != nil {
+				return nil, fmt.Errorf("card %d: %w", card.ID, err)
+			}
+			if mem, err = pf.cardMemoryState(card, item); err != nil {
+				return nil, fmt.Errorf("card %d: %w", card.ID, err)
+			}
+			u.data.setMemory(mem)
 		}
 		days, err := u.daysElapsed(ctx, q)
 		if err != nil {
 			return nil, err
 		}
-		st := u.model.nextStates(mem, days, tm.now)
+		st, err := pf.engine.nextStates(mem, u.dr, days)
+		if err != nil {
+			return nil, fmt.Errorf("card %d: %w", card.ID, err)
+		}
 		c.fsrs = &st
 		setMem(&u.current, mem)
 	}
@@ -87,17 +107,6 @@ func setMem(s *state, m *memory) {
 	s.Learn.Mem, s.Review.Mem = m, m
 }
 
-// sm2Memory approximates an FSRS memory state for a card that has none.
-func sm2Memory(card *collection.Card) *memory {
-	s := float32(max(card.Interval, 1))
-	ease := float32(card.Factor) / 1000
-	if ease <= 0 {
-		ease = 2.5
-	}
-	d := min32(max32(11-(ease-1.3)*(9/(3.0-1.3)), 1), 10) // ease 3.0 → 1, 1.3 → 10
-	return &memory{S: s, D: d}
-}
-
 // daysElapsed is whole days from the last review to the next day boundary.
 func (u *updater) daysElapsed(ctx context.Context, q querier) (int, error) {
 	var last int64
@@ -105,7 +114,8 @@ func (u *updater) daysElapsed(ctx context.Context, q querier) (int, error) {
 		last = *u.data.LRT
 	} else {
 		var ms sql.NullInt64
-		if err := q.QueryRowContext(ctx, "SELECT max(id) FROM revlog WHERE cid=? AND ease BETWEEN 1 AND 4", u.card.ID).Scan(&ms); err != nil {
+		// Anki's time_of_last_review: graded reviews, not cramming in a preview deck.
+		if err := q.QueryRowContext(ctx, "SELECT max(id) FROM revlog WHERE cid=? AND ease BETWEEN 1 AND 4 AND (type != 3 OR factor != 0)", u.card.ID).Scan(&ms); err != nil {
 			return 0, fmt.Errorf("last review of card %d: %w", u.card.ID, err)
 		}
 		if !ms.Valid {
@@ -204,8 +214,6 @@ func (u *updater) applyNormal(cur, nx state) revlogPartial {
 	if u.fsrsOn {
 		dr := u.dr
 		u.data.DR = &dr
-		decay := u.model.decay
-		u.data.Decay = &decay
 	} else {
 		u.data.DR = nil
 	}

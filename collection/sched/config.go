@@ -33,9 +33,28 @@ type Config struct {
 	ReviewOrder       int       // reviewOrder (ReviewCardOrder)
 	NewSortOrder      int       // newSortOrder (NewCardSortOrder)
 	NewGatherPriority int       // newGatherPriority (NewCardGatherPriority)
-	DesiredRetention  float32   // desiredRetention (FSRS)
-	FSRSParams5       []float64 // fsrsParams5
-	FSRSParams6       []float64 // fsrsParams6
+	DesiredRetention  float32   // desiredRetention (FSRS), 0.7–0.99
+	FSRSParams6       []float64 // fsrsParams6 (FSRS-6, 21 values)
+	FSRSParams5       []float64 // fsrsParams5 (FSRS-5, 19 values)
+	FSRSWeights       []float64 // fsrsWeights (FSRS-4.5 and older, 17 values)
+	// HistoricalRetention (sm2Retention, 0.7–0.97) is the recall rate assumed for reviews
+	// done under SM-2, when a memory state is estimated from an ease and an interval.
+	HistoricalRetention float32
+	// IgnoreRevlogsBefore (ignoreRevlogsBeforeDate, "YYYY-MM-DD" or "") leaves reviews
+	// before that day out of the memory states.
+	IgnoreRevlogsBefore string
+}
+
+// FSRSParams returns the parameters FSRS uses, with Anki's precedence: fsrsParams6 when
+// set, else fsrsParams5, else fsrsWeights; nil means FSRS-6's defaults.
+func (c Config) FSRSParams() []float64 {
+	switch {
+	case len(c.FSRSParams6) > 0:
+		return c.FSRSParams6
+	case len(c.FSRSParams5) > 0:
+		return c.FSRSParams5
+	}
+	return c.FSRSWeights
 }
 
 // Review mixes (ReviewMix in Anki's deck_config.proto).
@@ -83,7 +102,7 @@ func DefaultConfig() Config {
 		InitialEase: 2.5, EasyMultiplier: 1.3, HardMultiplier: 1.2, IntervalModifier: 1,
 		MaxInterval: 36500, LapseMultiplier: 0, MinLapseInterval: 1, LeechThreshold: 8,
 		LeechSuspend: false, CapAnswerSecs: 60, NewSortOrder: SortTemplate,
-		DesiredRetention: 0.9,
+		DesiredRetention: 0.9, HistoricalRetention: 0.9,
 	}
 }
 
@@ -136,11 +155,21 @@ func ParseConfig(dc *collection.DeckConfig) Config {
 	getFloat32(o, "desiredRetention", &c.DesiredRetention)
 	getFloats(o, "fsrsParams5", &c.FSRSParams5)
 	getFloats(o, "fsrsParams6", &c.FSRSParams6)
+	getFloats(o, "fsrsWeights", &c.FSRSWeights)
+	getFloat32(o, "sm2Retention", &c.HistoricalRetention)
+	if raw, ok := o["ignoreRevlogsBeforeDate"]; ok {
+		_ = json.Unmarshal(raw, &c.IgnoreRevlogsBefore) // not a string: no date
+	}
 	if c.MaxInterval < 1 {
 		c.MaxInterval = 1
 	}
-	if c.DesiredRetention <= 0 || c.DesiredRetention >= 1 {
+	// Out-of-range retentions fall back to the default, as Anki's
+	// ensure_deck_config_values_valid does when it reads a preset.
+	if !(c.DesiredRetention >= 0.7 && c.DesiredRetention <= 0.99) {
 		c.DesiredRetention = 0.9
+	}
+	if !(c.HistoricalRetention >= 0.7 && c.HistoricalRetention <= 0.97) {
+		c.HistoricalRetention = 0.9
 	}
 	return c
 }

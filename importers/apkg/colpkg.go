@@ -92,7 +92,11 @@ func ImportColpkg(ctx context.Context, colPath, pkgPath string, opt ColpkgOption
 		return fail(err)
 	}
 
-	if _, err := os.Stat(colPath); err == nil {
+	if st, err := os.Stat(colPath); err == nil {
+		// The extracted file was created private; the restored one keeps the old mode.
+		if err := os.Chmod(newCol, st.Mode().Perm()); err != nil {
+			return fail(err)
+		}
 		backupDir := opt.BackupDir
 		if backupDir == "" {
 			backupDir = filepath.Join(dir, "backups")

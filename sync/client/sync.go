@@ -144,7 +144,10 @@ func Sync(ctx context.Context, c *Client, col *collection.Collection, opts SyncO
 		return res, nil
 	}
 	report(Progress{Stage: "media"})
-	err = media.Sync(ctx, res.Collection.Media, c, func(p media.Progress) { report(Progress{Stage: "media", Media: p}) })
+	err = media.Sync(ctx, res.Collection.Media, c, func(p media.Progress) {
+		res.Media = p
+		report(Progress{Stage: "media", Media: p})
+	})
 	if err != nil {
 		return res, fmt.Errorf("media sync: %w", err)
 	}

@@ -95,9 +95,7 @@ func fetchChanges(ctx context.Context, f *cmedia.Folder, r Remote, last *int, p 
 			}
 			switch {
 			case c.SHA1 != "" && (!ok || local.SHA1 != c.SHA1):
-				if ok && local.Dirty && local.SHA1 != "" {
-					// Changed on both sides: the server's copy wins, as in Anki.
-				}
+				// Also when changed on both sides: the server's copy wins, as in Anki.
 				download = append(download, c.Name)
 			case c.SHA1 != "" && ok && local.SHA1 == c.SHA1:
 				if err := f.MarkClean(ctx, c.Name); err != nil {
