@@ -88,6 +88,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		"render": cmdRender,
 		"import": cmdImport, "export": cmdExport,
 		"sync": cmdSync, "logout": cmdLogout,
+		"import-text": cmdImportText, "export-text": cmdExportText,
 	}
 	fn, ok := commands[cmd]
 	if !ok {

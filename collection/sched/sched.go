@@ -1,10 +1,11 @@
 // Package sched is Anki's v3 scheduler over a Deckhand collection: today's queues of new,
 // learning and review cards with their daily limits, the four answer buttons with their
-// next intervals (SM-2 as Anki computes it, or FSRS through go-fsrs when the collection's
-// "fsrs" option is on), revlog rows, burying, leeches, filtered decks and undo.
+// next intervals (SM-2 as Anki computes it, or FSRS-6 as Anki runs it when the collection's
+// "fsrs" option is on, see fsrs.go), revlog rows, burying, leeches, filtered decks and undo.
+// ComputeMemoryStates fills in FSRS memory states from review histories (memstate.go).
 //
 // The behaviour follows rslib/src/scheduler in Anki's source: states/ for the intervals,
-// answering/ for what is written, queue/ for the order of study.
+// answering/ for what is written, queue/ for the order of study, fsrs/ for memory states.
 package sched
 
 import (

@@ -496,46 +496,84 @@ func TestFilteredPreviewDeck(t *testing.T) {
 	}
 }
 
-func TestFSRSMatchesGoFSRS(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	f.editConfig(nil, map[string]any{"fsrs": true})
-	nid := f.addNotes("Basic", collection.DefaultDeckID, 1)[0]
-	c := f.cardsOf(nid)[0]
-	tm := f.col.TimingAt(f.now)
-	lrt := tm.NextDayAt.Unix() - 12*86400 - 3600 // twelve whole days before the next day starts
-	c.Type, c.Queue, c.Interval, c.Factor, c.Due, c.Reps = 2, 2, 10, 2500, int64(tm.Today-2), 5
-	c.Data = `{"s":10.0,"d":5.0,"lrt":` + jsonInt(lrt) + `}`
-	f.putCard(c)
-
+// TestFSRSReviewAnswer answers a review card under FSRS and checks the buttons, the
+// card data and the revlog row against independent computations: go-fsrs v3 (FSRS-5,
+// computed here) for a preset holding FSRS-5 parameters, and go-fsrs v4.0.0-rc1
+// (FSRS-6, values computed outside the repository since the module proxy does not serve
+// it) for a preset without parameters, i.e. FSRS-6's defaults.
+func TestFSRSReviewAnswer(t *testing.T) {
 	ref := fsrs.DefaultParam()
 	ref.EnableShortTerm = true
-	rec := fsrs.NewFSRS(ref).Repeat(fsrs.Card{State: fsrs.Review, Stability: 10, Difficulty: 5, Reps: 5,
-		LastReview: f.now.Add(-12 * 24 * time.Hour)}, f.now)
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	good5 := fsrs.NewFSRS(ref).Repeat(fsrs.Card{State: fsrs.Review, Stability: 10, Difficulty: 5, Reps: 5,
+		LastReview: now.Add(-12 * 24 * time.Hour)}, now)
+	v3 := func(r fsrs.Rating) (float64, float64, int) {
+		c := good5[r].Card
+		return c.Stability, c.Difficulty, int(c.ScheduledDays)
+	}
+	s5h, d5h, i5h := v3(fsrs.Hard)
+	s5g, d5g, i5g := v3(fsrs.Good)
+	s5e, d5e, i5e := v3(fsrs.Easy)
+	w5 := make([]float64, len(ref.W))
+	copy(w5, ref.W[:])
+	cases := []struct {
+		name   string
+		preset func(o map[string]json.RawMessage)
+		s, d   [3]float64 // Hard, Good, Easy
+		days   [3]int
+		decay  float32
+	}{
+		{"FSRS-5 parameters, go-fsrs v3", func(o map[string]json.RawMessage) {
+			o["fsrsParams5"], _ = json.Marshal(w5)
+		}, [3]float64{s5h, s5g, s5e}, [3]float64{d5h, d5g, d5e}, [3]int{i5h, i5g, i5e}, 0.5},
+		// FSRS-6 with fsrsWeights (older) present: fsrsParams6 wins.
+		{"FSRS-6 parameters, go-fsrs v4", func(o map[string]json.RawMessage) {
+			o["fsrsWeights"], _ = json.Marshal(w5[:17])
+			o["fsrsParams6"], _ = json.Marshal(fsrs6Defaults)
+		}, [3]float64{25.048690, 35.022764, 56.865135}, [3]float64{6.665995, 4.990228, 3.314461}, [3]int{25, 35, 57}, 0.1542},
+		{"no parameters: FSRS-6 defaults", nil,
+			[3]float64{25.048690, 35.022764, 56.865135}, [3]float64{6.665995, 4.990228, 3.314461}, [3]int{25, 35, 57}, 0.1542},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			ctx := context.Background()
+			f.editConfig(tc.preset, map[string]any{"fsrs": true})
+			nid := f.addNotes("Basic", collection.DefaultDeckID, 1)[0]
+			c := f.cardsOf(nid)[0]
+			tm := f.col.TimingAt(f.now)
+			lrt := tm.NextDayAt.Unix() - 12*86400 - 3600 // twelve whole days before the next day starts
+			c.Type, c.Queue, c.Interval, c.Factor, c.Due, c.Reps = 2, 2, 10, 2500, int64(tm.Today-2), 5
+			c.Data = `{"s":10.0,"d":5.0,"lrt":` + jsonInt(lrt) + `,"zz":[1,"two"]}`
+			f.putCard(c)
 
-	out, err := f.s.NextStates(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range []fsrs.Rating{fsrs.Hard, fsrs.Good, fsrs.Easy} {
-		if got, want := out[i+1].Days, int(rec[r].Card.ScheduledDays); got != want {
-			t.Errorf("%v: %d days, go-fsrs %d", r, got, want)
-		}
-	}
-	q := f.next()
-	a := f.answer(q.Card, 3, time.Second)
-	data := parseCardData(a.Card.Data)
-	good := rec[fsrs.Good].Card
-	if data.S == nil || *data.S != roundPlaces(float32(good.Stability), 4) || *data.D != roundPlaces(float32(good.Difficulty), 3) ||
-		*data.DR != 0.9 || *data.Decay != 0.5 || *data.LRT != f.now.Unix() {
-		t.Errorf("card data %s, go-fsrs s=%v d=%v", a.Card.Data, good.Stability, good.Difficulty)
-	}
-	wantFactor := int(math.Round(float64(((float32(good.Difficulty)-1)/9 + 0.1) * 1000)))
-	if r := f.revlog(a.Revlog.ID); r.Factor != wantFactor || r.Interval != int(good.ScheduledDays) || r.LastInterval != 10 || r.Type != RevlogReview {
-		t.Errorf("revlog %+v, want factor %d ivl %d", r, wantFactor, good.ScheduledDays)
-	}
-	if a.Card.Factor != 2500 {
-		t.Errorf("ease changed to %d under FSRS Good", a.Card.Factor)
+			out, err := f.s.NextStates(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 3 {
+				if got := out[i+1].Days; got != tc.days[i] {
+					t.Errorf("button %d: %d days, want %d", i+2, got, tc.days[i])
+				}
+			}
+			q := f.next()
+			a := f.answer(q.Card, 3, time.Second)
+			data := parseCardData(a.Card.Data)
+			if data.S == nil || data.D == nil || math.Abs(float64(*data.S)-tc.s[1]) > 1e-3 || math.Abs(float64(*data.D)-tc.d[1]) > 1.5e-3 ||
+				*data.DR != 0.9 || *data.Decay != roundPlaces(tc.decay, 3) || *data.LRT != f.now.Unix() {
+				t.Errorf("card data %s, want s=%v d=%v decay %v", a.Card.Data, tc.s[1], tc.d[1], tc.decay)
+			}
+			if string(data.other["zz"]) != `[1,"two"]` {
+				t.Errorf("unknown key lost: %s", a.Card.Data)
+			}
+			wantFactor := int(math.Round(((tc.d[1]-1)/9 + 0.1) * 1000))
+			if r := f.revlog(a.Revlog.ID); r.Factor != wantFactor || r.Interval != tc.days[1] || r.LastInterval != 10 || r.Type != RevlogReview {
+				t.Errorf("revlog %+v, want factor %d ivl %d", r, wantFactor, tc.days[1])
+			}
+			if a.Card.Factor != 2500 {
+				t.Errorf("ease changed to %d under FSRS Good", a.Card.Factor)
+			}
+		})
 	}
 }
 

@@ -309,6 +309,8 @@ func TestOrder(t *testing.T) {
 		{Notes, Order{Column: ColumnLapses}, "-nid:4", "n1,n3,n5,n7,n8,n2,n6"},
 		{Notes, Order{Column: ColumnInterval}, "", "n1,n5,n8,n6,n2,n3,n4,n7"},
 		{Cards, Order{Column: ColumnTags}, "tag:animal", "c1,c2"},
+		{Notes, Order{Column: ColumnSortField, Desc: true}, "dog or is:suspended or is:due", "n8,n4,n1,n2,n3"},
+		{Cards, Order{Column: ColumnSortField}, "is:due", "c4,c2,c5,c11"},
 		{Cards, Order{Column: ColumnNotetype}, "note:c* or note:basic", "c1,c2,c9,c10,c11,c7,c8"},
 	}
 	for _, c := range cases {
@@ -401,7 +403,9 @@ func TestSQLArgs(t *testing.T) {
 	eq("*:re:te.*st", "(?i)te.*st")
 	eq(`re:\bone`, `(?i)\bone`)
 	eq("tag:re:.ne|tw.", "(?i).ne|tw.")
-	eq(`tag:o*n\*et%w%oth_re\_e`, `(?i).* o\S*n\*et%w%oth\Sre_e(::| ).*`)
+	// Anki's regex is "(?i).* o\S*n\*et%w%oth\Sre_e(::| ).*"; ours drops the ".*" ends (same
+	// match test, faster in Go) and adds a LIKE on the literal prefix before the first wildcard.
+	eq(`tag:o*n\*et%w%oth_re\_e`, "% o%", `(?i) o\S*n\*et%w%oth\Sre_e(::| )`)
 	eq("note:basic")
 	eq("prop:cds:r=s", "r", "s")
 	eq("has-cd:r", "r")

@@ -72,6 +72,8 @@ func (imp *importer) importCards(ctx context.Context) error {
 		return badf("cards: %v", err)
 	}
 	defer srows.Close()
+	ins := newBatchInsert(ctx, q, `INSERT INTO cards (id, nid, did, ord, mod, usn, type, queue, due, ivl, factor,
+		reps, lapses, left, odue, odid, flags, data) VALUES `, 18)
 	done := 0
 	for srows.Next() {
 		var c collection.Card
@@ -133,9 +135,13 @@ func (imp *importer) importCards(ctx context.Context) error {
 		for cardIDs[c.ID] || c.ID == 0 {
 			c.ID += 999
 		}
-		c.USN = -1
-		if err := tx.PutCard(&c); err != nil {
-			return err
+		if c.Data == "" {
+			c.Data = "{}"
+		}
+		// Same row as Tx.PutCard writes, batched (ids were checked unique above).
+		if err := ins.add(c.ID, c.NoteID, c.DeckID, c.Ord, c.Mod, -1, c.Type, c.Queue, c.Due, c.Interval,
+			c.Factor, c.Reps, c.Lapses, c.Left, c.OriginalDue, c.OriginalDeckID, c.Flags, c.Data); err != nil {
+			return fmt.Errorf("add card: %w", err)
 		}
 		cardIDs[c.ID] = true
 		existing[nidOrd{nid, c.Ord}] = true
@@ -144,6 +150,9 @@ func (imp *importer) importCards(ctx context.Context) error {
 	}
 	if err := srows.Err(); err != nil {
 		return badf("cards: %v", err)
+	}
+	if err := ins.flush(); err != nil {
+		return fmt.Errorf("add card: %w", err)
 	}
 	imp.progress("cards", total, total)
 	// New positions handed out here or brought along must stay behind the counter, or
@@ -216,12 +225,7 @@ func (imp *importer) importRevlog(ctx context.Context) error {
 	if len(imp.cardMap) == 0 {
 		return nil
 	}
-	stmt, err := imp.tx.Q().PrepareContext(ctx, `INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type)
-		VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("add review log: %w", err)
-	}
-	defer stmt.Close()
+	ins := newBatchInsert(ctx, imp.tx.Q(), "INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) VALUES ", 9)
 	var total int
 	if err := imp.src.db.QueryRowContext(ctx, "SELECT count(*) FROM revlog").Scan(&total); err != nil {
 		return badf("revlog: %v", err)
@@ -249,17 +253,18 @@ func (imp *importer) importRevlog(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		res, err := stmt.ExecContext(ctx, r.ID, cid, r.Ease, r.Interval, r.LastInterval, r.Factor, r.Time, r.Type)
-		if err != nil {
+		if err := ins.add(r.ID, cid, -1, r.Ease, r.Interval, r.LastInterval, r.Factor, r.Time, r.Type); err != nil {
 			return fmt.Errorf("add review log: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			imp.res.RevlogAdded++
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return badf("revlog: %v", err)
 	}
+	if err := ins.flush(); err != nil {
+		return fmt.Errorf("add review log: %w", err)
+	}
+	// Rows whose id the collection already had were ignored.
+	imp.res.RevlogAdded = int(ins.affected)
 	imp.progress("revlog", total, total)
 	return nil
 }

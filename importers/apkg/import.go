@@ -210,7 +210,18 @@ func (imp *importer) tooFarAhead(id int64) bool {
 	return id > imp.now.UnixMilli()+maxFutureMillis
 }
 
+// importCacheKiB is the page cache the import transaction may use: big enough that a
+// large import does not spill dirty pages to the WAL and read them back.
+const importCacheKiB = 65536
+
 func (imp *importer) run(ctx context.Context, stageDir string) error {
+	q := imp.tx.Q()
+	var cache int64
+	if err := q.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err == nil {
+		if _, err := q.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size=-%d", importCacheKiB)); err == nil {
+			defer q.ExecContext(context.Background(), fmt.Sprintf("PRAGMA cache_size=%d", cache))
+		}
+	}
 	if err := imp.checkIDs(ctx); err != nil {
 		return err
 	}

@@ -234,6 +234,8 @@ func (imp *importer) importNotes(ctx context.Context) error {
 	}
 	defer srows.Close()
 	warnedMid := map[int64]bool{}
+	// Field counts per target note type: Tx.Notetype clones, far too slow per note.
+	fieldCount := map[int64]int{}
 	done := 0
 	for srows.Next() {
 		var id, mid, mod int64
@@ -264,7 +266,12 @@ func (imp *importer) importNotes(ctx context.Context) error {
 			}
 			continue
 		}
-		nt, _ := tx.Notetype(tmid)
+		nfields, ok := fieldCount[tmid]
+		if !ok {
+			nt, _ := tx.Notetype(tmid)
+			nfields = len(nt.Fields)
+			fieldCount[tmid] = nfields
+		}
 		// Some third-party writers store milliseconds; Anki's note mtime is seconds.
 		if mod > 100_000_000_000 {
 			mod /= 1000
@@ -274,7 +281,7 @@ func (imp *importer) importNotes(ctx context.Context) error {
 		if !imp.opt.KeepScheduling {
 			noteTags = withoutSystemTags(noteTags)
 		}
-		fields := collection.FixFieldCount(strings.Split(string(flds), collection.FieldSeparator), len(nt.Fields))
+		fields := collection.FixFieldCount(strings.Split(string(flds), collection.FieldSeparator), nfields)
 
 		if ex, found := byGUID[g]; found {
 			if ex.mid != tmid {

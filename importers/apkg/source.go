@@ -51,6 +51,13 @@ func openSource(ctx context.Context, r *pkgfile.Reader, dir string) (*source, er
 	if err != nil {
 		return nil, badf("%v", err)
 	}
+	// A private scratch copy: a large cache, and no syncs.
+	for _, p := range []string{"PRAGMA cache_size=-32768", "PRAGMA synchronous=OFF"} {
+		if _, err := db.ExecContext(ctx, p); err != nil {
+			db.Close()
+			return nil, badf("%s: %v", p, err)
+		}
+	}
 	s := &source{db: db, path: path, schema: ver}
 	if err := s.load(ctx); err != nil {
 		db.Close()

@@ -407,19 +407,24 @@ func (imp *importer) importNote(fn foreignNote) error {
 		}
 	}
 	if len(fn.fields) > len(nt.Fields) {
-		// More columns than fields (note type column mode): extra text is kept in the
-		// last field rather than lost, like Anki's fix_field_count.
+		// More columns than fields (note type column mode, where an export pads every row
+		// to the widest note type): empty padding is dropped; text is kept in the last
+		// field rather than lost, like Anki's fix_field_count.
 		vals := make([]string, len(fn.fields))
+		extra := false
 		for i, f := range fn.fields {
 			if f != nil {
 				vals[i] = *f
+				extra = extra || (i >= len(nt.Fields) && *f != "")
 			}
 		}
-		vals = collection.FixFieldCount(vals, len(nt.Fields))
-		last := vals[len(vals)-1]
 		fn.fields = fn.fields[:len(nt.Fields)]
-		fn.fields[len(nt.Fields)-1] = &last
-		imp.warn("row %d: %d columns for note type %q with %d fields; the rest joined into the last field", fn.row, len(vals), nt.Name, len(nt.Fields))
+		if extra {
+			joined := collection.FixFieldCount(vals, len(nt.Fields))
+			last := joined[len(joined)-1]
+			fn.fields[len(nt.Fields)-1] = &last
+			imp.warn("row %d: %d columns for note type %q with %d fields; the rest joined into the last field", fn.row, len(vals), nt.Name, len(nt.Fields))
+		}
 	}
 	dupes, byGUID, err := imp.findDupes(nt, &fn, did)
 	if err != nil {

@@ -64,6 +64,10 @@ type Client struct {
 	lim        protocol.Limits
 	hostKey    string
 	sessionKey string
+	// mediaKey is the media session key msync/begin handed out. Legacy media calls must
+	// send it as sk: ankisyncd keeps media sessions of its own and answers 403 to a host key
+	// there (Anki's own server hands out the host key, so either works with it).
+	mediaKey string
 }
 
 // DefaultClientVersion is what Deckhand reports as its client version.
@@ -195,7 +199,11 @@ func (c *Client) call(ctx context.Context, path string, body []byte, media, comp
 		fields := protocol.LegacyFields{HostKey: c.hostKey}
 		switch {
 		case media && path != "msync/begin":
-			fields = protocol.LegacyFields{MediaSession: c.hostKey}
+			sk := c.mediaKey
+			if sk == "" {
+				sk = c.hostKey
+			}
+			fields = protocol.LegacyFields{MediaSession: sk}
 		case media || path == "sync/upload" || path == "sync/download":
 			fields.ClientVersion = c.cv
 		case path != "sync/hostKey":
@@ -296,6 +304,17 @@ func (c *Client) Meta(ctx context.Context) (protocol.Meta, string, error) {
 	req := protocol.MetaRequest{Version: v, ClientVersion: c.cv}
 	var m protocol.Meta
 	err := c.callJSON(ctx, "sync/meta", req, &m)
+	if err == nil && c.proto == Legacy && !m.Continue {
+		// ankisyncd 2.2.0 (Anki 2.1.12 inside) speaks sync version 9 only and refuses 10 with
+		// "…unsupported sync protocol (10, supported version: 9)". Version 9 differs from 10
+		// only in what the server may demand of the client's timezone handling, so asking
+		// again with the version it names is safe.
+		if sv, ok := legacySupportedVersion(m.Message); ok && sv < v {
+			req.Version = sv
+			m = protocol.Meta{}
+			err = c.callJSON(ctx, "sync/meta", req, &m)
+		}
+	}
 	var re *RedirectError
 	if errors.As(err, &re) {
 		loc := re.Location
@@ -313,6 +332,26 @@ func (c *Client) Meta(ctx context.Context) (protocol.Meta, string, error) {
 		return m, loc, nil
 	}
 	return m, "", err
+}
+
+// legacySupportedVersion reads the version ankisyncd says it supports out of its refusal
+// message ("Your client is using unsupported sync protocol (10, supported version: 9)").
+func legacySupportedVersion(msg string) (int, bool) {
+	const marker = "supported version:"
+	i := strings.LastIndex(msg, marker)
+	if i < 0 {
+		return 0, false
+	}
+	rest := strings.TrimSpace(msg[i+len(marker):])
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	n, err := strconv.Atoi(rest[:end])
+	if err != nil || n < protocol.VersionMin || n > protocol.VersionMax {
+		return 0, false
+	}
+	return n, true
 }
 
 // --- normal sync: colsync.Peer ---
@@ -348,6 +387,10 @@ func (c *Client) SanityCheck(ctx context.Context, counts protocol.SanityCounts) 
 	err := c.callJSON(ctx, "sync/sanityCheck2", protocol.SanityCheckRequest{Client: counts}, &res)
 	return res, err
 }
+
+// SanityNeedsDueCounts is true in the legacy framing: ankisyncd compares the due counts of
+// the sanity check with its own scheduler's (colsync.DueCountsPeer).
+func (c *Client) SanityNeedsDueCounts() bool { return c.proto == Legacy }
 
 func (c *Client) Finish(ctx context.Context) (int64, error) {
 	var raw json.RawMessage
@@ -434,9 +477,11 @@ func (c *Client) MediaBegin(ctx context.Context) (int, error) {
 	if c.proto != Legacy {
 		in = protocol.MediaBeginRequest{ClientVersion: c.cv}
 	}
+	c.mediaKey = ""
 	if err := c.mediaCall(ctx, "msync/begin", in, &res); err != nil {
 		return 0, err
 	}
+	c.mediaKey = res.SessionKey
 	return res.USN, nil
 }
 

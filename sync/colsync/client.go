@@ -23,6 +23,14 @@ type Peer interface {
 	Abort(ctx context.Context) error
 }
 
+// DueCountsPeer is a Peer that says whether its sanity check compares the due counts. Modern
+// servers ignore them (the client sends zeros, as Anki's does); legacy ones (ankisyncd)
+// compare them with what Anki 2.1's scheduler computes on their side, so the client must send
+// the same numbers (see legacyDueCounts).
+type DueCountsPeer interface {
+	SanityNeedsDueCounts() bool
+}
+
 // Progress reports a normal sync's counts of objects sent and received.
 type Progress struct {
 	Stage        string // "start", "changes", "receiving", "sending", "finishing"
@@ -150,6 +158,11 @@ func NormalSync(ctx context.Context, col *collection.Collection, peer Peer, d De
 		if err != nil {
 			sanity = &SanityCheckError{Cause: err}
 			return sanity
+		}
+		if dp, ok := peer.(DueCountsPeer); ok && dp.SanityNeedsDueCounts() {
+			if counts.Due, err = legacyDueCounts(tx, time.Now()); err != nil {
+				return err
+			}
 		}
 		res, err := peer.SanityCheck(ctx, counts)
 		if err != nil {

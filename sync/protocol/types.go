@@ -112,9 +112,14 @@ func (m *Meta) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return fmt.Errorf("meta: %w", err)
 	}
-	for _, k := range []string{"mod", "scm", "usn", "ts"} {
-		if _, ok := raw[k]; !ok {
-			return fmt.Errorf("meta: missing %q", k)
+	// A refusal (cont:false) from ankisyncd carries only cont and msg, e.g. its answer to a
+	// client speaking a newer sync version; the message is what the user needs to see.
+	refused := strings.TrimSpace(string(raw["cont"])) == "false"
+	if !refused {
+		for _, k := range []string{"mod", "scm", "usn", "ts"} {
+			if _, ok := raw[k]; !ok {
+				return fmt.Errorf("meta: missing %q", k)
+			}
 		}
 	}
 	if err := json.Unmarshal(b, (*metaJSON)(m)); err != nil {
