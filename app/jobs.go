@@ -191,15 +191,12 @@ func (s *Service) CheckDatabase(ctx context.Context, progress Progress) ([]strin
 	if err != nil {
 		return nil, fmt.Errorf("check database: %w", err)
 	}
-	if progress != nil {
-		progress(1, 2, "Checking media…")
-	}
 	lines := rep.Problems()
 	if len(lines) == 0 {
 		lines = []string{"Database rebuilt and optimized."}
 	}
 	if progress != nil {
-		progress(2, 2, "Done")
+		progress(1, 1, "Done")
 	}
 	return lines, nil
 }

@@ -183,12 +183,13 @@ func attr(n *html.Node, key string) string {
 
 func (c *htmlConv) styled(n *html.Node, st inlineStyle) inlineStyle {
 	for _, cl := range strings.Fields(attr(n, "class")) {
-		if cl == "cloze" {
-			st.bold = true
-			st.color = ColorNameCloze
-		}
 		if d, ok := c.classes[cl]; ok && cl != "card" {
 			st = applyDecls(st, d)
+		}
+		if cl == "cloze" {
+			// Anki's .cloze is bold blue, light blue at night: a theme colour follows the variant
+			st.bold = true
+			st.color = ColorNameCloze
 		}
 	}
 	if s := attr(n, "style"); s != "" {

@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -226,10 +225,6 @@ func TestDeckTreeCreateRenameMoveDelete(t *testing.T) {
 	m.Wait()
 	if got := d.Labels(); !slices.Equal(got, []string{"Lang 1/0/0"}) {
 		t.Fatalf("after delete: %q", got)
-	}
-	// expanded state is remembered per deck
-	if err := os.Setenv("X", ""); err != nil {
-		t.Fatal(err)
 	}
 }
 

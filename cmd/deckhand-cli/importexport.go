@@ -17,12 +17,15 @@ import (
 
 const importUsage = `usage: deckhand-cli import FILE [--update newer|always|never] [--keep-scheduling] [--deck NAME] [--json]
   FILE.apkg is merged into the collection; FILE.colpkg replaces it (after a backup in backups/).
+  AnkiApp decks (.xml, .zip, .db) and Anki's text format (.csv, .tsv, .txt) are imported too
+  (import-text has their extra options).
   --deck NAME puts every imported card into deck NAME instead of the package's decks.`
 
-const exportUsage = `usage: deckhand-cli export OUT [--deck NAME | --notes ID,ID...] [--format apkg|apkg-legacy|apkg-legacy1|colpkg]
+const exportUsage = `usage: deckhand-cli export OUT [--deck NAME | --notes ID,ID...] [--format apkg|apkg-legacy|apkg-legacy1|colpkg|ankiapp|csv|tsv]
                           [--with-scheduling] [--no-media] [--json]
   apkg = latest format (Anki ≥2.1.50), apkg-legacy = "support older Anki versions",
-  apkg-legacy1 = collection.anki2 only (old tools), colpkg = the whole collection.`
+  apkg-legacy1 = collection.anki2 only (old tools), colpkg = the whole collection,
+  ankiapp = AnkiApp XML (.zip with blobs/ when media is used), csv/tsv = Anki's text format.`
 
 // flagsAnywhere lets options follow the positional argument, as the usage shows them.
 func flagsAnywhere(args []string) (flags, positional []string) {
@@ -63,6 +66,11 @@ func cmdImport(ctx context.Context, col *collection.Collection, args []string, o
 		return fmt.Errorf("import needs exactly one FILE\n%s (%w)", importUsage, errUsage)
 	}
 	file := pos[0]
+	if isTextFormat(file) {
+		// AnkiApp decks and databases, CSV/TSV: see textformats.go.
+		_, err := importOtherFormat(ctx, col, file, textImportFlags{deck: *deck, asJSON: *asJSON}, out)
+		return err
+	}
 	if strings.HasSuffix(strings.ToLower(file), ".colpkg") {
 		// Replacing the file needs the collection closed; run() closing it again is harmless.
 		if err := col.Close(); err != nil {
@@ -137,6 +145,19 @@ func cmdExport(ctx context.Context, col *collection.Collection, args []string, o
 	if len(pos) != 1 {
 		return fmt.Errorf("export needs exactly one OUT file\n%s (%w)", exportUsage, errUsage)
 	}
+	var noteIDs []int64
+	if *notes != "" {
+		for _, s := range strings.Split(*notes, ",") {
+			id, perr := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+			if perr != nil {
+				return fmt.Errorf("export: note id %q: %v (%w)", s, perr, errUsage)
+			}
+			noteIDs = append(noteIDs, id)
+		}
+	}
+	if handled, err := exportOtherFormat(ctx, col, *format, pos[0], *deck, noteIDs, false, *asJSON, out); handled {
+		return err
+	}
 	var res *apkgexport.Result
 	var err error
 	switch *format {
@@ -155,15 +176,7 @@ func cmdExport(ctx context.Context, col *collection.Collection, args []string, o
 			}
 			opt.DeckID = d.ID
 		}
-		if *notes != "" {
-			for _, s := range strings.Split(*notes, ",") {
-				id, perr := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-				if perr != nil {
-					return fmt.Errorf("export: note id %q: %v (%w)", s, perr, errUsage)
-				}
-				opt.NoteIDs = append(opt.NoteIDs, id)
-			}
-		}
+		opt.NoteIDs = noteIDs
 		res, err = apkgexport.Export(ctx, col, pos[0], opt)
 	default:
 		return fmt.Errorf("export: unknown format %q\n%s (%w)", *format, exportUsage, errUsage)

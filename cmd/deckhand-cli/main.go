@@ -32,6 +32,15 @@ Commands:
   search QUERY [--notes] [--sort COLUMN] [--desc]
                                     print the ids of matching cards (or notes), one per line
   render CARD_ID [--json]           print a card's question and answer HTML
+  import FILE [--update newer|always|never] [--keep-scheduling] [--deck NAME] [--json]
+                                    import .apkg, .colpkg (replaces the collection), AnkiApp
+                                    .xml/.zip/.db, or .csv/.tsv/.txt
+  export OUT [--deck NAME | --notes IDS] [--format apkg|apkg-legacy|apkg-legacy1|colpkg|ankiapp|csv|tsv]
+             [--with-scheduling] [--no-media]
+                                    export a deck, notes or everything
+  import-text FILE [--notetype T] [--deck D] [--dupes update|keep|skip] [--delimiter tab|comma|…]
+                                    import CSV/TSV or AnkiApp with all text-import options
+  export-text OUT --format ankiapp|csv|tsv [--deck NAME | --notes IDS]
   sync --server URL --user NAME [--protocol auto|v11|legacy] [--full-upload|--full-download]
                                     sync with an Anki sync server (password: DECKHAND_PASSWORD or prompt)
   logout                            forget the saved sync login

@@ -120,6 +120,13 @@ func (e *exporter) buildCollection(ctx context.Context, path string) error {
 		db.Close()
 		return err
 	}
+	// Indexes are built after the rows are in: one sort per index instead of a random
+	// B-tree insert per row, several times faster for large exports.
+	indexes, err := dropIndexes(ctx, db)
+	if err != nil {
+		db.Close()
+		return err
+	}
 	if err := store.CloseForTransfer(ctx, db); err != nil {
 		return err
 	}
@@ -130,7 +137,14 @@ func (e *exporter) buildCollection(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	err = e.finishCollection(ctx, db)
+	for _, ddl := range indexes {
+		if err == nil {
+			_, err = db.ExecContext(ctx, ddl)
+		}
+	}
+	if err == nil {
+		err = e.finishCollection(ctx, db)
+	}
 	if cerr := store.CloseForTransfer(ctx, db); err == nil {
 		err = cerr
 	}
@@ -321,6 +335,32 @@ func (e *exporter) finishCollection(ctx context.Context, db *sql.DB) error {
 	}
 	e.res.Notetypes, e.res.Decks = len(models), len(decks)
 	return tx.Commit()
+}
+
+func dropIndexes(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+	if err != nil {
+		return nil, err
+	}
+	var names, ddl []string
+	for rows.Next() {
+		var n, s string
+		if err := rows.Scan(&n, &s); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names, ddl = append(names, n), append(ddl, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if _, err := db.ExecContext(ctx, `DROP INDEX "`+n+`"`); err != nil {
+			return nil, err
+		}
+	}
+	return ddl, nil
 }
 
 func (e *exporter) colNextPos() int64 {

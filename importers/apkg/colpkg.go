@@ -118,6 +118,7 @@ func ImportColpkg(ctx context.Context, colPath, pkgPath string, opt ColpkgOption
 			return res, nil
 		}
 		defer folder.Close()
+		adopted := map[string]string{}
 		for _, sf := range staged {
 			dst := filepath.Join(mediaDir, sf.name)
 			// The package is the collection's truth now: its bytes replace a file of the
@@ -126,11 +127,11 @@ func ImportColpkg(ctx context.Context, colPath, pkgPath string, opt ColpkgOption
 				res.Warnings = append(res.Warnings, fmt.Sprintf("media %q: %v", sf.name, err))
 				continue
 			}
-			if err := folder.Adopt(ctx, sf.name, sf.sha1); err != nil {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("media %q: %v", sf.name, err))
-				continue
-			}
+			adopted[sf.name] = sf.sha1
 			res.MediaAdded++
+		}
+		if err := folder.AdoptAll(ctx, adopted); err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("media database: %v", err))
 		}
 	}
 	return res, nil

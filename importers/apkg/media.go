@@ -188,6 +188,7 @@ func copyMember(r *pkgfile.Reader, e pkgfile.MediaEntry, dst string) (string, er
 // left alone (the notes then point at it, as Anki would after a media sync); failures are
 // returned as warnings because the collection is already committed.
 func moveStaged(ctx context.Context, folder *media.Folder, stageDir string, files []stagedFile) (moved int, warnings []string) {
+	adopted := map[string]string{}
 	for _, sf := range files {
 		dst := filepath.Join(folder.Dir(), sf.name)
 		if existing, err := hashIfExists(dst); err != nil || existing != "" {
@@ -200,10 +201,14 @@ func moveStaged(ctx context.Context, folder *media.Folder, stageDir string, file
 			warnings = append(warnings, fmt.Sprintf("media %q: %v", sf.name, err))
 			continue
 		}
-		if err := folder.Adopt(ctx, sf.name, sf.sha1); err != nil {
-			warnings = append(warnings, fmt.Sprintf("media %q: %v", sf.name, err))
-		}
+		adopted[sf.name] = sf.sha1
 		moved++
+	}
+	if len(adopted) > 0 {
+		// A media sync would find the files anyway; only the bookkeeping is late then.
+		if err := folder.AdoptAll(ctx, adopted); err != nil {
+			warnings = append(warnings, fmt.Sprintf("media database: %v", err))
+		}
 	}
 	return moved, warnings
 }

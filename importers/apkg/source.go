@@ -70,7 +70,9 @@ func (s *source) close() error {
 	if s == nil || s.db == nil {
 		return nil
 	}
-	err := s.db.Close()
+	// Checkpointed and back in rollback-journal mode: a Latest file arrives in WAL mode,
+	// and a restored collection must be one self-contained file.
+	err := store.CloseForTransfer(context.Background(), s.db)
 	s.db = nil
 	return err
 }

@@ -241,7 +241,14 @@ func UserMessage(err error) string {
 	case errors.As(err, &sm):
 		return sm.Error()
 	case errors.As(err, &sce):
-		return "The sync check failed, so nothing was changed; the next sync will be a full sync."
+		msg := "The sync check failed, so nothing was changed; the next sync will be a full sync."
+		if sce.Client != nil && sce.Server != nil {
+			// The two lists tell a bug report which counts disagreed.
+			c, _ := sce.Client.MarshalJSON()
+			s, _ := sce.Server.MarshalJSON()
+			msg += fmt.Sprintf(" (here %s, server %s)", c, s)
+		}
+		return msg
 	case errors.Is(err, context.Canceled):
 		return "Sync canceled; nothing was changed."
 	case errors.Is(err, colsync.ErrResyncRequired):

@@ -23,6 +23,20 @@ type Peer interface {
 	Abort(ctx context.Context) error
 }
 
+// dueCountsOnlyDiffer reports a "bad" sanity answer whose server counts differ from ours in
+// the due counts alone.
+func dueCountsOnlyDiffer(mine protocol.SanityCounts, res protocol.SanityCheckResponse) bool {
+	if res.Status == protocol.SanityOK || res.Server == nil {
+		return false
+	}
+	theirs := *res.Server
+	if theirs.Due == mine.Due {
+		return false
+	}
+	theirs.Due = mine.Due
+	return theirs == mine
+}
+
 // DueCountsPeer is a Peer that says whether its sanity check compares the due counts. Modern
 // servers ignore them (the client sends zeros, as Anki's does); legacy ones (ankisyncd)
 // compare them with what Anki 2.1's scheduler computes on their side, so the client must send
@@ -159,7 +173,9 @@ func NormalSync(ctx context.Context, col *collection.Collection, peer Peer, d De
 			sanity = &SanityCheckError{Cause: err}
 			return sanity
 		}
-		if dp, ok := peer.(DueCountsPeer); ok && dp.SanityNeedsDueCounts() {
+		dp, ok := peer.(DueCountsPeer)
+		legacyDue := ok && dp.SanityNeedsDueCounts()
+		if legacyDue {
 			if counts.Due, err = legacyDueCounts(tx, time.Now()); err != nil {
 				return err
 			}
@@ -167,6 +183,19 @@ func NormalSync(ctx context.Context, col *collection.Collection, peer Peer, d De
 		res, err := peer.SanityCheck(ctx, counts)
 		if err != nil {
 			return err
+		}
+		if legacyDue && dueCountsOnlyDiffer(counts, res) {
+			// ankisyncd's own scheduler can disagree with the one the collection asks for:
+			// it keeps the scheduler of the collection as first opened (v1 for the empty
+			// collection it creates) across a full upload until it closes the collection,
+			// and its day and learning cutoffs follow its own clock and zone. Anki's own
+			// server leaves the due counts out of the comparison altogether, so when only
+			// they differ, ask once more with the server's numbers: every count of objects
+			// must still agree. (The legacy sanity check changes nothing on the server.)
+			counts.Due = res.Server.Due
+			if res, err = peer.SanityCheck(ctx, counts); err != nil {
+				return err
+			}
 		}
 		if res.Status != protocol.SanityOK {
 			sanity = &SanityCheckError{Client: &counts, Server: res.Server}

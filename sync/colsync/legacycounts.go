@@ -65,7 +65,8 @@ func confInt(conf map[string][]byte, key string, def int64) int64 {
 }
 
 // legacyDueCounts returns [new, learning, review] as Anki 2.1.12's scheduler computes them at
-// now, on the collection as tx sees it.
+// now (whose location is taken as the local time zone of the v2 scheduler's day), on the
+// collection as tx sees it.
 func legacyDueCounts(tx *collection.Tx, now time.Time) ([3]int, error) {
 	conf := tx.Config()
 	s := &legacySched{tx: tx, conf: conf, decks: map[int64]collection.Deck{}, byName: map[string]collection.Deck{},
@@ -97,8 +98,9 @@ func legacyDueCounts(tx *collection.Tx, now time.Time) ([3]int, error) {
 		if hour < 0 || hour > 23 {
 			hour = 4
 		}
-		c := time.Unix(crt, 0).In(time.Local)
-		start := time.Date(c.Year(), c.Month(), c.Day(), hour, 0, 0, 0, time.Local)
+		loc := now.Location() // the server's local zone; Deckhand assumes it shares the client's
+		c := time.Unix(crt, 0).In(loc)
+		start := time.Date(c.Year(), c.Month(), c.Day(), hour, 0, 0, 0, loc)
 		s.today = int64(math.Floor(float64(now.UnixMilli()-start.UnixMilli()) / 86400e3))
 	} else {
 		s.today = int64(math.Floor(float64(now.UnixMilli()-crt*1000) / 86400e3))

@@ -200,12 +200,22 @@ func uploadChanges(ctx context.Context, f *cmedia.Folder, r Remote, last *int, p
 		var meta [][2]any
 		var names []string
 		size := 0
+		// A zip holds only deletions or only additions: ankisyncd 2.2.0 numbers a zip's
+		// additions before it applies its deletions, so a mixed zip fails its own usn check
+		// with a 500 after half-applying it. The other kind goes in the next zip.
+		deletions := dirty[0].SHA1 == ""
 		for _, e := range dirty {
 			if len(meta) >= protocol.MediaFilesPerZip || size > protocol.MediaUploadSoftLimit {
 				break
 			}
+			if (e.SHA1 == "") != deletions {
+				continue
+			}
 			if e.SHA1 == "" {
-				meta = append(meta, [2]any{e.Name, nil})
+				// A deletion. "" rather than null: ankisyncd counts only "" as a deletion (Anki
+				// 2.1's client sent that) and fails the whole upload otherwise, while Anki's
+				// own server takes either.
+				meta = append(meta, [2]any{e.Name, ""})
 				names = append(names, e.Name)
 				continue
 			}
@@ -245,7 +255,7 @@ func uploadChanges(ctx context.Context, f *cmedia.Folder, r Remote, last *int, p
 			return err
 		}
 		for _, m := range meta[:processed] {
-			if m[1] == nil {
+			if m[1] == "" {
 				p.RemovedRemotely++
 			} else {
 				p.Uploaded++

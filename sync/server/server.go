@@ -124,7 +124,7 @@ func (st *userState) open(ctx context.Context) error {
 	if st.col == nil {
 		var err error
 		if _, serr := os.Stat(st.colPath()); errors.Is(serr, os.ErrNotExist) {
-			st.col, err = collection.Create(ctx, st.colPath())
+			st.col, err = createServerCollection(ctx, st.colPath())
 		} else {
 			st.col, err = collection.Open(ctx, st.colPath())
 		}
@@ -140,6 +140,42 @@ func (st *userState) open(ctx context.Context) error {
 		st.media = m
 	}
 	return nil
+}
+
+// createServerCollection makes a new user's empty collection as Anki's server does
+// (rslib SqliteStorage::open_or_create with server = true): no creation offset, because the
+// server has no time zone of its own to record. A collection with an offset is refused to
+// sync-v9 clients (Anki 2.1.12–2.1.16 cannot handle the v2 time zone code), so with one those
+// clients could never make their first upload. Once a client uploads, its own collection
+// decides. The file is finished under a temporary name, so a failure leaves nothing behind.
+func createServerCollection(ctx context.Context, path string) (*collection.Collection, error) {
+	tmp := path + ".new"
+	os.Remove(tmp)
+	col, err := collection.Create(ctx, tmp)
+	if err != nil {
+		return nil, err
+	}
+	err = col.Transact(ctx, func(tx *collection.Tx) error {
+		tx.SetModified(tx.ColState().Mod) // still an untouched collection
+		if err := tx.SetConfig("creationOffset", nil); err != nil {
+			return err
+		}
+		conf := tx.Config()
+		delete(conf, "localOffset")
+		tx.ReplaceConfig(conf)
+		return nil
+	})
+	if cerr := col.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("create collection: %w", err)
+	}
+	return collection.Open(ctx, path)
 }
 
 func (s *Server) state(user string) *userState {
