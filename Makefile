@@ -48,3 +48,56 @@ fmt:
 
 clean:
 	rm -rf bin
+
+# ---- Release packages (packaging/, see README "Install"). Not part of `make test`: each takes
+# minutes. VERSION=1.2.3 (a leading v is fine) and BUILD=N override FyneApp.toml's; the results
+# and their .sha256 files go to bin/dist/. The scripts install missing Debian packages first.
+PKG_ENV = VERSION="$(VERSION)" BUILD="$(BUILD)" GO="$(GO)"
+
+.PHONY: icons packages package-linux package-windows package-server package-darwin \
+	verify-deb verify-windows
+
+# icons re-renders assets/ from assets/icon.svg and icon-16.svg (only needed after editing them).
+icons:
+	packaging/need-debs.sh librsvg2-bin imagemagick
+	packaging/icons.sh
+
+packages: package-linux package-windows package-server
+
+# Linux: fyne's .tar.xz and a .deb (desktop entry, icons, .apkg/.colpkg MIME types).
+package-linux: deps
+	packaging/need-debs.sh dpkg-dev xz-utils
+	$(PKG_ENV) packaging/linux/build.sh
+
+# Windows, cross-built with mingw-w64: Deckhand.exe, NSIS setup.exe, MSI and zip.
+package-windows:
+	packaging/need-debs.sh gcc-mingw-w64-x86-64 nsis wixl msitools p7zip-full zip
+	$(PKG_ENV) packaging/windows/build.sh
+
+# deckhand-syncd server tarballs (systemd unit, example config) and deckhand-cli archives.
+package-server:
+	packaging/need-debs.sh zip
+	$(PKG_ENV) packaging/server/build.sh
+
+# macOS .app and .dmg: only on a Mac (the release workflow's macOS job).
+package-darwin:
+	$(PKG_ENV) packaging/darwin/build.sh
+
+# Installs the .deb into a fresh Debian root (debootstrap), opens .apkg-association checks,
+# launches the app under Xvfb for a screenshot, then purges it and checks nothing is left.
+verify-deb:
+	packaging/need-debs.sh debootstrap xvfb imagemagick
+	$(PKG_ENV) packaging/linux/verify-deb.sh
+
+# Lists what the Windows installers install: files, shortcuts, registry keys.
+verify-windows:
+	packaging/need-debs.sh msitools p7zip-full
+	$(PKG_ENV) packaging/windows/verify.sh
+
+# smoke runs the real app under Xvfb on a generated collection, drives it with xdotool and
+# saves screenshots (SMOKE_OUT, default bin/smoke; SMOKE_NOTES notes, default 20000).
+SMOKE_OUT   ?= bin/smoke
+SMOKE_NOTES ?= 20000
+.PHONY: smoke
+smoke: deps
+	GO=$(GO) sh cmd/deckhand/smoke.sh $(SMOKE_OUT) $(SMOKE_NOTES)

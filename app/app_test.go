@@ -260,3 +260,30 @@ func TestPreviewPage(t *testing.T) {
 		t.Fatal(p, err)
 	}
 }
+
+// The registered .apkg exporter and importer round-trip a deck through the service.
+func TestApkgRoundTrip(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	addBasic(t, s, "Export::Me", "exported front", "back")
+	did, _ := s.Collection().DeckByName("Export::Me")
+	out := filepath.Join(t.TempDir(), "x.apkg")
+	if err := s.Export(ctx, out, ExportOptions{DeckID: did.ID, WithMedia: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	dst := newTestService(t)
+	var calls int
+	sum, err := dst.Import(ctx, out, func(int, int, string) { calls++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Added != 1 || calls == 0 {
+		t.Fatalf("summary %+v, progress calls %d", sum, calls)
+	}
+	if ids, _ := dst.Search(ctx, NotesMode, `"deck:Export::Me" "exported front"`, collection.Order{}); len(ids) != 1 {
+		t.Fatalf("imported note not found: %v", ids)
+	}
+	if _, err := dst.Import(ctx, filepath.Join(t.TempDir(), "x.mnemo"), nil); err == nil || !strings.Contains(err.Error(), "not available") {
+		t.Fatalf("unknown format: %v", err)
+	}
+}

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables set here are for the scripts that source this
 # Shared by the packaging scripts (sourced, not run). Portable to macOS's bash 3.2 and Git Bash:
 # no associative arrays, no `sed -i`, no GNU-only flags in what the macOS job runs.
 #
@@ -39,33 +40,35 @@ case "$BUILD" in
 '' | *[!0-9]*) die "build number \"$BUILD\" must be a positive integer" ;;
 esac
 
-# The fyne tool reads FyneApp.toml only from the main package's folder, while the project keeps
-# one at the root (where `go run ./cmd/deckhand` finds it). stage_metadata puts a copy into
-# cmd/deckhand for the length of the build, with the icon path rebased and the release version,
-# and removes it on exit; the fyne tool bumps Build in that copy, never in the real file.
-STAGED_META="$ROOT/cmd/deckhand/FyneApp.toml"
-STAGE_MARK="# staged by packaging/lib.sh; removed after the build"
-CLEANUP_FILES=""
+# The fyne tool reads FyneApp.toml only from the main package's folder and writes its own files
+# there while it builds (fyne_metadata_init.go, the binary, a .syso for Windows), while the
+# project keeps FyneApp.toml at the root (where `go run ./cmd/deckhand` finds it). So each build
+# works on a copy of cmd/deckhand under bin/pkgsrc/KIND/deckhand (inside the module, so
+# its imports resolve; the leaf name keeps the binary called deckhand), with FyneApp.toml
+# beside it carrying the release version and an absolute icon path. The checkout itself is
+# never touched, and builds of different kinds can run at the same time.
+# stage_source KIND sets SRC to that folder; it is removed on exit.
+SRC=""
+CLEANUP_DIRS=""
 
 cleanup() {
-	local f
-	for f in $CLEANUP_FILES; do
-		rm -f "$f"
+	local d
+	for d in $CLEANUP_DIRS; do
+		case "$d" in "$ROOT"/bin/pkgsrc/*) rm -rf "$d" ;; esac
 	done
 }
 trap cleanup EXIT
 
-stage_metadata() {
-	if [ -e "$STAGED_META" ] && [ "$(head -n 1 "$STAGED_META")" != "$STAGE_MARK" ]; then
-		die "cmd/deckhand/FyneApp.toml exists and is not ours; refusing to overwrite it"
-	fi
-	{
-		echo "$STAGE_MARK"
-		sed -e 's|^Icon = .*|Icon = "../../assets/icon.png"|' \
-			-e "s|^Version = .*|Version = \"$NUMVER\"|" \
-			-e "s|^Build = .*|Build = $BUILD|" "$ROOT/FyneApp.toml"
-	} >"$STAGED_META"
-	CLEANUP_FILES="$CLEANUP_FILES $STAGED_META"
+stage_source() {
+	SRC="$ROOT/bin/pkgsrc/$1/deckhand"
+	rm -rf "$SRC" && mkdir -p "$SRC"
+	CLEANUP_DIRS="$CLEANUP_DIRS $ROOT/bin/pkgsrc/$1"
+	# Everything the package may embed comes along; tests, binaries and leftovers do not.
+	cp -R "$ROOT/cmd/deckhand/." "$SRC/"
+	rm -f "$SRC"/*_test.go "$SRC/deckhand" "$SRC/deckhand.exe" "$SRC/fyne_metadata_init.go" "$SRC"/*.syso
+	sed -e "s|^Icon = .*|Icon = \"$ROOT/assets/icon.png\"|" \
+		-e "s|^Version = .*|Version = \"$NUMVER\"|" \
+		-e "s|^Build = .*|Build = $BUILD|" "$ROOT/FyneApp.toml" >"$SRC/FyneApp.toml"
 }
 
 # build_tools compiles the fyne and goversioninfo commands (tool dependencies in go.mod) for

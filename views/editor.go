@@ -60,8 +60,8 @@ const SaveDelay = 600 * time.Millisecond
 
 func newEditor(svc *app.Service, run *runner, win fyne.Window) *Editor {
 	e := &Editor{svc: svc, run: run, win: win}
-	e.saver.Delay, e.saver.Post = SaveDelay, fyne.Do
-	e.dupeWait.Delay, e.dupeWait.Post = 250*time.Millisecond, fyne.Do
+	e.saver.Delay, e.saver.Post = SaveDelay, run.post
+	e.dupeWait.Delay, e.dupeWait.Post = 250*time.Millisecond, run.post
 	e.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	e.ntSelect = widget.NewSelect(nil, e.onNotetype)
 	e.deck = widget.NewSelect(nil, e.onDeck)
@@ -143,6 +143,9 @@ func (e *Editor) Flush() { e.saver.Flush() }
 
 // Settle runs the pending save and duplicate check now (tests).
 func (e *Editor) Settle() {
+	// the caller stands in for the UI goroutine, so keep background results out meanwhile
+	e.run.applyMu.Lock()
+	defer e.run.applyMu.Unlock()
 	e.saver.Flush()
 	e.dupeWait.Flush()
 }

@@ -72,7 +72,7 @@ func NewMainWindow(a fyne.App, svc *app.Service) *MainWindow {
 	m.right = container.NewVSplit(m.Editor.Content, m.Preview.Content)
 	m.mid = container.NewHSplit(m.Browser.Content, m.right)
 	m.left = container.NewHSplit(m.Decks.Content, m.mid)
-	m.left.Offset = m.prefs.FloatWithFallback("split.left", 0.25)
+	m.left.Offset = m.prefs.FloatWithFallback("split.left", 0.28)
 	m.mid.Offset = m.prefs.FloatWithFallback("split.mid", 0.6)
 	m.right.Offset = m.prefs.FloatWithFallback("split.right", 0.55)
 	w.SetContent(container.NewBorder(nil, m.status, nil, nil, m.left))
@@ -260,7 +260,7 @@ func (m *MainWindow) ShowPreferences() {
 	col := widget.NewLabel(m.svc.Path())
 	col.Wrapping = fyne.TextWrapBreak
 	reset := widget.NewButton("Reset window layout", func() {
-		m.left.SetOffset(0.25)
+		m.left.SetOffset(0.28)
 		m.mid.SetOffset(0.6)
 		m.right.SetOffset(0.55)
 		m.Window.Resize(fyne.NewSize(1240, 760))

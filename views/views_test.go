@@ -294,6 +294,7 @@ func TestBrowserSortSearchErrorsAndBulk(t *testing.T) {
 
 	// multi-select and bulk actions
 	b.Click(0, app.ClickPlain)
+	m.Wait() // the test goroutine plays the UI goroutine: let the editor and preview settle
 	b.Click(2, app.ClickRange)
 	m.Wait()
 	if len(b.Selected()) != 3 {
@@ -310,6 +311,7 @@ func TestBrowserSortSearchErrorsAndBulk(t *testing.T) {
 		t.Fatalf("bulk actions reached %d cards", len(ids))
 	}
 	b.SelectAll()
+	m.Wait()
 	b.Delete()
 	m.Wait()
 	if n, _ := col.Counts(context.Background()); n.Notes != 2 {

@@ -13,6 +13,17 @@ import (
 // until everything started has been applied.
 type runner struct {
 	wg sync.WaitGroup
+	// applyMu serialises result functions. The app's driver runs them one at a time on the
+	// UI goroutine anyway; Fyne's test driver runs them on the calling goroutine, where two
+	// finishing jobs would otherwise touch widgets at the same time.
+	applyMu sync.Mutex
+}
+
+// post applies fn on the UI goroutine without waiting (for timer goroutines).
+func (r *runner) post(fn func()) {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	fyne.Do(fn)
 }
 
 // Go runs work in a new goroutine; the function it returns (if any) runs on the UI goroutine.
@@ -27,6 +38,8 @@ func (r *runner) Go(work func() func()) {
 			}
 		}()
 		if apply := work(); apply != nil {
+			r.applyMu.Lock()
+			defer r.applyMu.Unlock()
 			fyne.DoAndWait(apply)
 		}
 	}()

@@ -9,6 +9,7 @@
 # installers: Deckhand-VERSION-windows-amd64-setup.exe (NSIS, per-user) and
 #             Deckhand-VERSION-windows-amd64.msi (wixl, per-user), from the exe step's files.
 # Needs on Debian: gcc-mingw-w64-x86-64, nsis (makensis), wixl; and msitools for the checks.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 OUT=$DIST/windows
@@ -25,15 +26,15 @@ QUAD=$(quad)
 
 build_exe() {
 	build_tools
-	stage_metadata
+	stage_source windows
 	local a b c d
 	IFS=. read -r a b c d <<<"$QUAD"
 	# The manifest's assemblyIdentity carries the version too.
 	sed "s/version=\"0.0.0.0\"/version=\"$QUAD\"/" "$ROOT/packaging/windows/deckhand.exe.manifest" \
 		>"$OUT/Deckhand.exe.manifest"
-	# Named *_windows_amd64.syso so only a windows/amd64 build links it, should one be left behind.
-	local syso="$ROOT/cmd/deckhand/zz_packaging_windows_amd64.syso"
-	CLEANUP_FILES="$CLEANUP_FILES $syso"
+	# Go links every .syso in the main package's folder; the _windows_amd64 suffix limits it to
+	# this target.
+	local syso="$SRC/deckhand_windows_amd64.syso"
 	(cd "$ROOT" && "$GOVERSIONINFO" -64 -o "$syso" \
 		-icon assets/icon.ico -manifest "$OUT/Deckhand.exe.manifest" \
 		-ver-major "$a" -ver-minor "$b" -ver-patch "$c" -ver-build "$d" \
@@ -55,7 +56,7 @@ build_exe() {
 	# fyne build adds the app metadata (FyneApp.toml, icon) and, with --release,
 	# -H=windowsgui (no console window), -s -w and -trimpath.
 	(cd "$ROOT" && GOARCH=amd64 CGO_ENABLED=1 "$FYNE" build --target windows --release \
-		--src "$ROOT/cmd/deckhand" -o "$OUT/Deckhand.exe")
+		--src "$SRC" -o "$OUT/Deckhand.exe")
 	# The CLI is pure Go: no cgo, no console-less flag (it is a console program).
 	(cd "$ROOT" && GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" build -trimpath -ldflags "-s -w" \
 		-o "$OUT/deckhand-cli.exe" ./cmd/deckhand-cli)
@@ -78,8 +79,9 @@ build_installers() {
 		-DSTAGE="$stage" -DOUTFILE="$OUT/$base-setup.exe" \
 		"$ROOT/packaging/windows/deckhand.nsi"
 
-	wixl --arch x64 -D Version="$QUAD" -D Stage="$stage" \
-		-o "$OUT/$base.msi" "$ROOT/packaging/windows/deckhand.wxs"
+	# wixl resolves only relative Source paths, hence the cd.
+	(cd "$stage" && wixl -a x64 -D Version="$QUAD" -D Stage=. \
+		-o "$OUT/$base.msi" "$ROOT/packaging/windows/deckhand.wxs")
 
 	# A zip of the same files for people who want no installer.
 	(cd "$stage" && rm -f "$OUT/$base.zip" && 7z a -bd -tzip -mx=9 "$OUT/$base.zip" . >/dev/null) ||

@@ -128,7 +128,9 @@ func Sync(ctx context.Context, c *Client, col *collection.Collection, opts SyncO
 				return res, ErrClobber
 			}
 			report(Progress{Stage: "download"})
-			newCol, backup, err := fullDownload(ctx, c, col, opts.BackupDir)
+			// Legacy servers do not say whether their collection is empty, so this is
+			// checked again on the downloaded file (Anki 2.1's downloadClobber).
+			newCol, backup, err := fullDownload(ctx, c, col, opts.BackupDir, !local.Empty && !opts.Force)
 			res.Backup = backup
 			if newCol != nil {
 				res.Collection = newCol
@@ -179,8 +181,9 @@ func fullUpload(ctx context.Context, c *Client, col *collection.Collection) erro
 
 // fullDownload fetches and validates the server's file next to the collection, backs up the
 // local collection, then swaps the files and reopens. If anything fails before the swap, col
-// stays open and untouched (the returned collection is nil).
-func fullDownload(ctx context.Context, c *Client, col *collection.Collection, backupDir string) (*collection.Collection, string, error) {
+// stays open and untouched (the returned collection is nil). With refuseEmpty a file without
+// cards is refused with ErrClobber.
+func fullDownload(ctx context.Context, c *Client, col *collection.Collection, backupDir string, refuseEmpty bool) (*collection.Collection, string, error) {
 	data, err := c.Download(ctx)
 	if err != nil {
 		return nil, "", err
@@ -197,6 +200,15 @@ func fullDownload(ctx context.Context, c *Client, col *collection.Collection, ba
 	}
 	if err := colsync.ValidateReceived(ctx, tmp, true); err != nil {
 		return nil, "", fmt.Errorf("downloaded collection: %w", err)
+	}
+	if refuseEmpty {
+		has, err := colsync.HasCards(ctx, tmp)
+		if err != nil {
+			return nil, "", fmt.Errorf("downloaded collection: %w", err)
+		}
+		if !has {
+			return nil, "", ErrClobber
+		}
 	}
 	if backupDir == "" {
 		backupDir = filepath.Join(filepath.Dir(path), "backups")

@@ -185,6 +185,20 @@ func ValidateReceived(ctx context.Context, path string, setLastSync bool) error 
 	return col.Close()
 }
 
+// HasCards reports whether the collection file at path holds at least one card.
+func HasCards(ctx context.Context, path string) (bool, error) {
+	db, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		return false, fmt.Errorf("%w: %v", ErrCorruptCollection, err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM cards LIMIT 1)").Scan(&n); err != nil {
+		return false, fmt.Errorf("%w: %v", ErrCorruptCollection, err)
+	}
+	return n > 0, nil
+}
+
 func copyFile(src, dst string) error {
 	b, err := os.ReadFile(src)
 	if err != nil {

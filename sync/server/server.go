@@ -149,8 +149,17 @@ func (st *userState) open(ctx context.Context) error {
 // clients could never make their first upload. Once a client uploads, its own collection
 // decides. The file is finished under a temporary name, so a failure leaves nothing behind.
 func createServerCollection(ctx context.Context, path string) (*collection.Collection, error) {
-	tmp := path + ".new"
-	os.Remove(tmp)
+	// A directory of its own, so that the media folder the engine makes beside a new
+	// collection goes away with it.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create collection: %w", err)
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".new-collection-")
+	if err != nil {
+		return nil, fmt.Errorf("create collection: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, filepath.Base(path))
 	col, err := collection.Create(ctx, tmp)
 	if err != nil {
 		return nil, err
@@ -172,7 +181,6 @@ func createServerCollection(ctx context.Context, path string) (*collection.Colle
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		os.Remove(tmp)
 		return nil, fmt.Errorf("create collection: %w", err)
 	}
 	return collection.Open(ctx, path)

@@ -15,16 +15,37 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
 
 // Users is the account file: argon2id password hashes and, per user, the SHA-256 of each host
 // key handed out (the keys themselves are never stored). It is rewritten atomically.
+//
+// The file is shared between the running server and the adduser/passwd/deluser commands, so
+// every use first reloads it when it changed on disk: a user added, a password changed (which
+// revokes host keys) or a user removed takes effect at once, and a save never writes back
+// stale accounts over another process's change.
 type Users struct {
-	path string
-	mu   sync.Mutex
-	data usersFile
+	path  string
+	mu    sync.Mutex
+	data  usersFile
+	stamp fileStamp // of the file as last read or written
+}
+
+// fileStamp identifies a version of the file on disk: every save renames a new file into
+// place, so the file's identity changes with each save even where timestamps are coarse.
+type fileStamp struct {
+	fi   os.FileInfo
+	mod  time.Time
+	size int64
+}
+
+func stampOf(fi os.FileInfo) fileStamp { return fileStamp{fi: fi, mod: fi.ModTime(), size: fi.Size()} }
+
+func (a fileStamp) same(b fileStamp) bool {
+	return a.fi != nil && b.fi != nil && os.SameFile(a.fi, b.fi) && a.mod.Equal(b.mod) && a.size == b.size
 }
 
 type usersFile struct {
@@ -66,20 +87,45 @@ func CheckUsername(name string) error {
 // OpenUsers loads the account file (a missing file is an empty one).
 func OpenUsers(path string) (*Users, error) {
 	u := &Users{path: path, data: usersFile{Users: map[string]*userRecord{}}}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return u, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("users file: %w", err)
-	}
-	if err := json.Unmarshal(b, &u.data); err != nil {
-		return nil, fmt.Errorf("users file %s: %w", path, err)
-	}
-	if u.data.Users == nil {
-		u.data.Users = map[string]*userRecord{}
+	if err := u.refresh(); err != nil {
+		return nil, err
 	}
 	return u, nil
+}
+
+// refresh rereads the file if it changed since it was last read or written (caller holds
+// u.mu, or u is not shared yet). A missing file is an empty one.
+func (u *Users) refresh() error {
+	fi, err := os.Stat(u.path)
+	if errors.Is(err, os.ErrNotExist) {
+		u.data, u.stamp = usersFile{Users: map[string]*userRecord{}}, fileStamp{}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("users file: %w", err)
+	}
+	st := stampOf(fi)
+	if st.same(u.stamp) {
+		return nil
+	}
+	b, err := os.ReadFile(u.path)
+	if err != nil {
+		return fmt.Errorf("users file: %w", err)
+	}
+	var data usersFile
+	if err := json.Unmarshal(b, &data); err != nil {
+		return fmt.Errorf("users file %s: %w", u.path, err)
+	}
+	if data.Users == nil {
+		data.Users = map[string]*userRecord{}
+	}
+	for name, r := range data.Users {
+		if r == nil {
+			return fmt.Errorf("users file %s: user %q has no record", u.path, name)
+		}
+	}
+	u.data, u.stamp = data, st
+	return nil
 }
 
 func (u *Users) save() error {
@@ -106,7 +152,13 @@ func (u *Users) save() error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), u.path)
+	if err := os.Rename(tmp.Name(), u.path); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(u.path); err == nil {
+		u.stamp = stampOf(fi)
+	}
+	return nil
 }
 
 func hashPassword(pw string) (string, error) {
@@ -155,6 +207,9 @@ func (u *Users) Add(name, password string) error {
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if err := u.refresh(); err != nil {
+		return err
+	}
 	if _, ok := u.data.Users[name]; ok {
 		return fmt.Errorf("%w: %s", ErrUserExists, name)
 	}
@@ -173,6 +228,9 @@ func (u *Users) SetPassword(name, password string) error {
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if err := u.refresh(); err != nil {
+		return err
+	}
 	r, ok := u.data.Users[name]
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrNoUser, name)
@@ -185,6 +243,9 @@ func (u *Users) SetPassword(name, password string) error {
 func (u *Users) Delete(name string) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if err := u.refresh(); err != nil {
+		return err
+	}
 	if _, ok := u.data.Users[name]; !ok {
 		return fmt.Errorf("%w: %s", ErrNoUser, name)
 	}
@@ -196,6 +257,7 @@ func (u *Users) Delete(name string) error {
 func (u *Users) List() []string {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	_ = u.refresh() // an unreadable file: list what was last read
 	out := make([]string, 0, len(u.data.Users))
 	for n := range u.data.Users {
 		out = append(out, n)
@@ -210,6 +272,10 @@ var dummyHash, _ = hashPassword("deckhand-dummy")
 // Login checks a password and issues a new random host key.
 func (u *Users) Login(name, password string) (string, bool) {
 	u.mu.Lock()
+	if err := u.refresh(); err != nil {
+		u.mu.Unlock()
+		return "", false
+	}
 	r, ok := u.data.Users[name]
 	var h string
 	if ok {
@@ -230,8 +296,13 @@ func (u *Users) Login(name, password string) (string, bool) {
 	hk := hex.EncodeToString(key)
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	// The password check ran unlocked: take the file as it is now, and only if the password
+	// still matches (a passwd in between revokes this login too).
+	if err := u.refresh(); err != nil {
+		return "", false
+	}
 	r, ok = u.data.Users[name]
-	if !ok {
+	if !ok || r.PasswordHash != h {
 		return "", false
 	}
 	r.HostKeys = append(r.HostKeys, hashKey(hk))
@@ -257,6 +328,9 @@ func (u *Users) UserForKey(hk string) (string, bool) {
 	h := hashKey(hk)
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if err := u.refresh(); err != nil {
+		return "", false // cannot tell whether the key was revoked
+	}
 	for name, r := range u.data.Users {
 		for _, k := range r.HostKeys {
 			if subtle.ConstantTimeCompare([]byte(k), []byte(h)) == 1 {
@@ -271,6 +345,10 @@ func (u *Users) UserForKey(hk string) (string, bool) {
 // host keys when the password is unchanged.
 func (u *Users) Ensure(name, password string) error {
 	u.mu.Lock()
+	if err := u.refresh(); err != nil {
+		u.mu.Unlock()
+		return err
+	}
 	r, ok := u.data.Users[name]
 	same := ok && checkPassword(r.PasswordHash, password)
 	u.mu.Unlock()
