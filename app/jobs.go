@@ -51,16 +51,10 @@ type Exporter interface {
 	Export(ctx context.Context, col *collection.Collection, path string, opts ExportOptions, progress Progress) error
 }
 
-// Syncer syncs the collection with a server.
-type Syncer interface {
-	Sync(ctx context.Context, col *collection.Collection, progress Progress) (string, error)
-}
-
 var (
 	regMu     sync.RWMutex
 	importers []Importer
 	exporters []Exporter
-	syncer    Syncer
 )
 
 // RegisterImporter makes an importer available to File > Import (called from main or an
@@ -78,19 +72,11 @@ func RegisterExporter(exp Exporter) {
 	regMu.Unlock()
 }
 
-// SetSyncer installs the sync implementation.
-func SetSyncer(s Syncer) {
-	regMu.Lock()
-	syncer = s
-	regMu.Unlock()
-}
-
-// ImportExtensions lists every extension File > Import accepts, sorted. CSV/TSV/TXT come
-// from the engine's text importer when one is linked in.
+// ImportExtensions lists every extension File > Import accepts, sorted (.colpkg included).
 func ImportExtensions() []string {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	seen := map[string]bool{}
+	seen := map[string]bool{".colpkg": true}
 	for _, imp := range importers {
 		for _, e := range imp.Extensions() {
 			seen[strings.ToLower(e)] = true
@@ -131,21 +117,17 @@ func (s *Service) Import(ctx context.Context, path string, progress Progress) (I
 		}
 	}
 	regMu.RUnlock()
+	if IsCollectionPackage(path) {
+		return ImportSummary{}, fmt.Errorf("import %s: a collection package replaces the whole collection (use ReplaceCollection)", filepath.Base(path))
+	}
 	if imp == nil {
-		switch ext {
-		case ".csv", ".tsv", ".txt":
-			if progress != nil {
-				progress(0, 0, "Importing "+filepath.Base(path))
-			}
-			res, err := col.ImportText(ctx, collection.TextImportRequest{Path: path, HTML: true, DupeMode: "update"})
-			if err != nil {
-				return ImportSummary{}, fmt.Errorf("import %s: %w", filepath.Base(path), err)
-			}
-			return ImportSummary{Added: res.Added, Updated: res.Updated, Skipped: res.Skipped, Log: res.Warnings}, nil
-		}
 		return ImportSummary{}, fmt.Errorf("import %s: %s files: %w", filepath.Base(path), ext, ErrNotAvailable)
 	}
-	return imp.Import(ctx, col, path, progress)
+	sum, err := imp.Import(ctx, col, path, progress)
+	if err != nil {
+		return sum, fmt.Errorf("import %s: %w", filepath.Base(path), err)
+	}
+	return sum, nil
 }
 
 // Export writes the collection (or part of it) with the exporter for path's extension.
@@ -161,21 +143,6 @@ func (s *Service) Export(ctx context.Context, path string, opts ExportOptions, p
 		}
 	}
 	return fmt.Errorf("export %s: %s files: %w", filepath.Base(path), ext, ErrNotAvailable)
-}
-
-// Sync runs the installed syncer.
-func (s *Service) Sync(ctx context.Context, progress Progress) (string, error) {
-	col, err := s.c()
-	if err != nil {
-		return "", err
-	}
-	regMu.RLock()
-	sy := syncer
-	regMu.RUnlock()
-	if sy == nil {
-		return "", fmt.Errorf("sync: %w", ErrNotAvailable)
-	}
-	return sy.Sync(ctx, col, progress)
 }
 
 // CheckDatabase runs Check Database and returns the report as lines for a dialog.

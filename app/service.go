@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/deckhand-app/deckhand/collection"
+	"github.com/deckhand-app/deckhand/collection/sched"
 )
 
 // ErrClosed is returned after Close.
@@ -22,6 +23,9 @@ var ErrClosed = errors.New("the collection is closed")
 type Service struct {
 	mu  sync.Mutex
 	col *collection.Collection
+	// the scheduler of schedCol (study.go), made again when the collection is replaced
+	sched    *sched.Scheduler
+	schedCol *collection.Collection
 }
 
 // OpenService opens (or creates) the collection at path.

@@ -39,6 +39,8 @@ type DeckTree struct {
 
 	// OnSelect is called when a deck is selected (with its full name).
 	OnSelect func(id int64, name string)
+	// OnStudy is called to study a deck (Study Now, double click, the deck menu).
+	OnStudy func(id int64)
 	// OnChanged is called after decks changed (the browser reloads).
 	OnChanged func()
 	// OnError shows an error.
@@ -64,11 +66,13 @@ func newDeckTree(svc *app.Service, run *runner, win fyne.Window, prefs fyne.Pref
 	header := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Deck", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		countsHeader())
 	add := widget.NewButtonWithIcon("Create Deck", theme.ContentAddIcon(), func() { d.promptAdd("") })
-	d.Content = container.NewBorder(header, container.NewHBox(add, layout.NewSpacer()), nil, nil, &dropArea{tree: d, content: d.Tree})
+	study := widget.NewButtonWithIcon("Study Now (S)", theme.MediaPlayIcon(), func() { d.study(d.selected) })
+	study.Importance = widget.HighImportance
+	d.Content = container.NewBorder(header, container.NewHBox(study, add, layout.NewSpacer()), nil, nil, &dropArea{tree: d, content: d.Tree})
 	return d
 }
 
-const countWidth = 40
+const countWidth = 52
 
 func countsHeader() fyne.CanvasObject {
 	mk := func(s string) fyne.CanvasObject {
@@ -382,8 +386,20 @@ func (d *DeckTree) promptDelete(n *collection.DeckNode) {
 	})
 }
 
+// study asks to study deck id (0: the current deck).
+func (d *DeckTree) study(id int64) {
+	if d.OnStudy != nil {
+		d.OnStudy(id)
+	}
+}
+
+// Selected is the selected deck (0: none).
+func (d *DeckTree) Selected() int64 { return d.selected }
+
 func (d *DeckTree) menuFor(n *collection.DeckNode) *fyne.Menu {
 	items := []*fyne.MenuItem{
+		fyne.NewMenuItem("Study Now", func() { d.study(n.ID) }),
+		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Add Subdeck…", func() { d.promptAdd(n.Name) }),
 		fyne.NewMenuItem("Rename…", func() { d.promptRename(n) }),
 		fyne.NewMenuItem("Move to…", func() { d.promptMove(n) }),
@@ -391,7 +407,7 @@ func (d *DeckTree) menuFor(n *collection.DeckNode) *fyne.Menu {
 		fyne.NewMenuItem("Delete…", func() { d.promptDelete(n) }),
 	}
 	if n.Filtered {
-		items[0].Disabled = true
+		items[2].Disabled = true
 	}
 	return fyne.NewMenu("", items...)
 }
@@ -503,6 +519,14 @@ func (r *deckRow) showMenu(at fyne.Position) {
 func (r *deckRow) Tapped(*fyne.PointEvent) {
 	if r.uid != "" {
 		r.tree.Tree.Select(r.uid)
+	}
+}
+
+// DoubleTapped studies the deck, as in Anki's deck list.
+func (r *deckRow) DoubleTapped(*fyne.PointEvent) {
+	if r.node != nil {
+		r.tree.Tree.Select(r.uid)
+		r.tree.study(r.node.ID)
 	}
 }
 

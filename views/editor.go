@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -93,7 +94,8 @@ func newEditor(svc *app.Service, run *runner, win fyne.Window) *Editor {
 	bottom := container.NewBorder(nil, nil, nil, e.addBtn, e.status)
 	e.body = container.NewBorder(container.NewVBox(e.title, pickers), container.NewVBox(tagsRow, bottom), nil, nil,
 		container.NewVScroll(e.fields))
-	e.Content = container.NewStack(container.NewCenter(e.empty), e.body)
+	// a VBox (not Center) gives the wrapping label the pane's width
+	e.Content = container.NewStack(container.NewVBox(layout.NewSpacer(), e.empty, layout.NewSpacer()), e.body)
 	e.body.Hide()
 	return e
 }

@@ -38,6 +38,10 @@ const (
 	ColorNameCloze fyne.ThemeColorName = "deckhand-cloze"
 	// ColorNameReading is the colour of ruby readings.
 	ColorNameReading fyne.ThemeColorName = "deckhand-reading"
+	// Colours of the type-answer comparison: matching, wrong and missing characters.
+	ColorNameTypeGood   fyne.ThemeColorName = "deckhand-typegood"
+	ColorNameTypeBad    fyne.ThemeColorName = "deckhand-typebad"
+	ColorNameTypeMissed fyne.ThemeColorName = "deckhand-typemissed"
 )
 
 type inlineStyle struct {
@@ -190,6 +194,17 @@ func (c *htmlConv) styled(n *html.Node, st inlineStyle) inlineStyle {
 			// Anki's .cloze is bold blue, light blue at night: a theme colour follows the variant
 			st.bold = true
 			st.color = ColorNameCloze
+		}
+		// the type-answer comparison (Anki's reviewer CSS gives them green, red and grey
+		// backgrounds; RichText has no backgrounds, so the text takes the colour)
+		switch cl {
+		case "typeGood":
+			st.color = ColorNameTypeGood
+		case "typeBad":
+			st.color, st.strike = ColorNameTypeBad, false
+			st.bold = true
+		case "typeMissed":
+			st.color = ColorNameTypeMissed
 		}
 	}
 	if s := attr(n, "style"); s != "" {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -16,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/deckhand-app/deckhand/app"
@@ -29,6 +31,7 @@ type MainWindow struct {
 	Browser *Browser
 	Editor  *Editor
 	Preview *Preview
+	Study   *StudyScreen
 
 	app    fyne.App
 	svc    *app.Service
@@ -37,6 +40,17 @@ type MainWindow struct {
 	status *widget.Label
 
 	left, mid, right *container.Split
+	mainView         fyne.CanvasObject // decks, browser, editor: hidden while studying
+	toolbar          *fyne.Container
+
+	// AuthPath is the saved sync login (app.SyncAuthPath; tests point it elsewhere).
+	AuthPath   string
+	LastLogin  *LoginForm // the last login dialog's inputs (tests)
+	syncBtn    *widget.Button
+	syncStatus *widget.Label
+	syncing    bool
+	fullMu     sync.Mutex
+	fullBtns   []*widget.Button
 
 	// Started is when the process started (for the first-frame figure); zero to skip.
 	Started time.Time
@@ -56,6 +70,10 @@ func NewMainWindow(a fyne.App, svc *app.Service) *MainWindow {
 	m.Browser = newBrowser(svc, m.run, w, m.prefs)
 	m.Editor = newEditor(svc, m.run, w)
 	m.Preview = newPreview(a, svc, m.run, w)
+	m.AuthPath, _ = app.SyncAuthPath()
+	m.Study = newStudyScreen(a, svc, m.run, w)
+	m.Study.OnExit = m.ShowDecks
+	m.Decks.OnStudy = m.StudyDeck
 
 	m.Decks.OnSelect = func(_ int64, name string) { m.Browser.SetQuery(app.DeckSearch(name)) }
 	m.Decks.OnChanged = func() { m.Browser.Refresh(); m.refreshStatus() }
@@ -75,7 +93,13 @@ func NewMainWindow(a fyne.App, svc *app.Service) *MainWindow {
 	m.left.Offset = m.prefs.FloatWithFallback("split.left", 0.28)
 	m.mid.Offset = m.prefs.FloatWithFallback("split.mid", 0.6)
 	m.right.Offset = m.prefs.FloatWithFallback("split.right", 0.55)
-	w.SetContent(container.NewBorder(nil, m.status, nil, nil, m.left))
+	m.mainView = m.left
+	m.Study.Content.Hide()
+	m.toolbar = m.makeToolbar()
+	w.SetContent(container.NewBorder(container.NewVBox(m.toolbar, widget.NewSeparator()), m.status, nil, nil,
+		container.NewStack(m.mainView, m.Study.Content)))
+	w.Canvas().SetOnTypedKey(m.typedKey)
+	w.Canvas().SetOnTypedRune(m.typedRune)
 	w.Resize(fyne.NewSize(float32(m.prefs.FloatWithFallback("win.w", 1240)), float32(m.prefs.FloatWithFallback("win.h", 760))))
 	w.SetMainMenu(m.menu())
 	w.SetCloseIntercept(func() {
@@ -91,6 +115,99 @@ func NewMainWindow(a fyne.App, svc *app.Service) *MainWindow {
 		}
 	})
 	return m
+}
+
+// makeToolbar is Anki's top bar: Decks (D), Add (A), Browse (B), Study (S), and Sync (Y).
+func (m *MainWindow) makeToolbar() *fyne.Container {
+	decks := widget.NewButtonWithIcon("Decks (D)", theme.ListIcon(), m.ShowDecks)
+	add := widget.NewButtonWithIcon("Add (A)", theme.ContentAddIcon(), m.ShowAdd)
+	browse := widget.NewButtonWithIcon("Browse (B)", theme.SearchIcon(), m.FocusBrowser)
+	study := widget.NewButtonWithIcon("Study (S)", theme.MediaPlayIcon(), func() { m.StudyDeck(m.Decks.Selected()) })
+	for _, b := range []*widget.Button{decks, add, browse, study} {
+		b.Importance = widget.LowImportance
+	}
+	return container.NewBorder(nil, nil, container.NewHBox(decks, add, browse, study), m.makeSyncButton())
+}
+
+// Studying reports whether the study screen is shown.
+func (m *MainWindow) Studying() bool { return m.Study.Content.Visible() }
+
+// StudyDeck opens the study screen on a deck (0: the current deck).
+func (m *MainWindow) StudyDeck(id int64) {
+	m.Editor.Flush()
+	m.mainView.Hide()
+	m.Study.Content.Show()
+	m.Study.Start(id)
+}
+
+// ShowDecks leaves the study screen for the deck list and browser.
+func (m *MainWindow) ShowDecks() {
+	if !m.Studying() {
+		return
+	}
+	m.Study.Content.Hide()
+	m.mainView.Show()
+	m.Decks.Refresh()
+	m.Browser.Refresh()
+	m.refreshStatus()
+	m.refreshSync()
+}
+
+// ShowAdd opens the note editor in Add mode on the selected deck.
+func (m *MainWindow) ShowAdd() {
+	m.ShowDecks()
+	m.Editor.ShowAdd(0, m.Decks.Selected())
+}
+
+// FocusBrowser shows the browser with its search box focused.
+func (m *MainWindow) FocusBrowser() {
+	m.ShowDecks()
+	m.Window.Canvas().Focus(m.Browser.Search)
+}
+
+// typedKey gets keys when no widget has focus: the study screen's, else Escape.
+func (m *MainWindow) typedKey(k *fyne.KeyEvent) {
+	if m.Studying() {
+		m.Study.TypedKey(k)
+	}
+}
+
+// typedRune gets the single-key shortcuts (Anki's main window keys, or the reviewer's).
+func (m *MainWindow) typedRune(r rune) {
+	if m.Studying() {
+		switch r {
+		case 'd', 'D':
+			m.ShowDecks()
+		case 'a', 'A':
+			m.ShowAdd()
+		case 'b', 'B':
+			m.FocusBrowser()
+		case 'y', 'Y':
+			m.Sync()
+		default:
+			m.Study.TypedRune(r)
+		}
+		return
+	}
+	switch r {
+	case 's', 'S':
+		m.StudyDeck(m.Decks.Selected())
+	case 'a', 'A':
+		m.ShowAdd()
+	case 'b', 'B', '/':
+		m.FocusBrowser()
+	case 'y', 'Y':
+		m.Sync()
+	}
+}
+
+// Undo undoes the last answer on the study screen (Ctrl+Z).
+func (m *MainWindow) Undo() {
+	if m.Studying() {
+		m.Study.Undo()
+		return
+	}
+	m.status.SetText("Only answers on the study screen can be undone.")
 }
 
 // Wait blocks until background work started by the window has been applied (tests).
@@ -114,6 +231,7 @@ func (m *MainWindow) Refresh(ctx context.Context) {
 	m.Decks.Refresh()
 	m.Browser.RunSearch(m.Browser.Search.Text)
 	m.refreshStatus()
+	m.refreshSync()
 	if !m.Started.IsZero() {
 		started := m.Started
 		// a function queued now runs once the window is up, right before a frame is drawn
@@ -187,9 +305,9 @@ func (m *MainWindow) menu() *fyne.MainMenu {
 	flags := make([]*fyne.MenuItem, 0, 8)
 	for i, n := range FlagNames {
 		flag := i + 1
-		flags = append(flags, item(n, shortcut(fyne.KeyName(fmt.Sprint(flag)), ctrl), func() { b.ToggleFlag(flag) }))
+		flags = append(flags, item(n, shortcut(fyne.KeyName(fmt.Sprint(flag)), ctrl), func() { m.toggleFlag(flag) }))
 	}
-	flags = append(flags, fyne.NewMenuItem("Clear Flag", func() { b.ToggleFlag(0) }))
+	flags = append(flags, fyne.NewMenuItem("Clear Flag", func() { m.toggleFlag(0) }))
 	flagMenu := fyne.NewMenuItem("Flag", nil)
 	flagMenu.ChildMenu = fyne.NewMenu("", flags...)
 	return fyne.NewMainMenu(
@@ -200,6 +318,8 @@ func (m *MainWindow) menu() *fyne.MainMenu {
 			fyne.NewMenuItem("Check Database", m.CheckDatabase),
 		),
 		fyne.NewMenu("Edit",
+			item("Undo Answer", shortcut(fyne.KeyZ, ctrl), m.Undo),
+			fyne.NewMenuItemSeparator(),
 			item("Select All Rows", shortcut(fyne.KeyA, ctrl|fyne.KeyModifierAlt), b.SelectAll),
 			item("Find", shortcut(fyne.KeyF, ctrl), func() { m.Window.Canvas().Focus(b.Search) }),
 		),
@@ -225,7 +345,11 @@ func (m *MainWindow) menu() *fyne.MainMenu {
 			}),
 		),
 		fyne.NewMenu("Tools",
+			fyne.NewMenuItem("Sync (Y)", m.Sync),
+			fyne.NewMenuItem("Log Out of Sync", m.Logout),
+			fyne.NewMenuItemSeparator(),
 			fyne.NewMenuItem("Check Database", m.CheckDatabase),
+			fyne.NewMenuItem("Check Media", m.CheckMedia),
 			item("Preferences…", shortcut(fyne.KeyP, ctrl), m.ShowPreferences),
 		),
 		fyne.NewMenu("Help",
@@ -233,6 +357,15 @@ func (m *MainWindow) menu() *fyne.MainMenu {
 			fyne.NewMenuItem("About Deckhand", m.showAbout),
 		),
 	)
+}
+
+// toggleFlag flags the card being studied, or the browser's selection.
+func (m *MainWindow) toggleFlag(flag int) {
+	if m.Studying() {
+		m.Study.ToggleFlag(flag)
+		return
+	}
+	m.Browser.ToggleFlag(flag)
 }
 
 func (m *MainWindow) showAbout() {
@@ -250,6 +383,9 @@ func (m *MainWindow) showKeys() {
 		"Ctrl+J  toggle suspend", "Ctrl+1…7  flag", "Ctrl+Shift+A  add tags", "Ctrl+Alt+Shift+A  remove tags",
 		"Ctrl+Backspace  delete notes", "Ctrl+Alt+A  select all", "Ctrl+Alt+T  cards/notes",
 		"Ctrl+Shift+I  import", "Ctrl+E  export", "Ctrl+P  preferences",
+		"S / double click a deck  study it", "D decks · A add · B browse · Y sync",
+		"Study: Space show answer, 1–4 answer, E edit, * mark, - bury card, = bury note,",
+		"   @ suspend card, ! suspend note, U or Ctrl+Z undo, R replay audio, Esc back",
 		"Click/Ctrl+click/Shift+click  select rows", "Right click  deck or row menu", "Drag a deck onto another  nest it",
 	}
 	dialog.ShowInformation("Keyboard Shortcuts", strings.Join(keys, "\n"), m.Window)
@@ -332,14 +468,59 @@ func (m *MainWindow) CheckDatabase() {
 	})
 }
 
-// ImportFile imports a file (menu, drop).
+// CheckMedia runs Tools > Check Media and shows the missing and unused files.
+func (m *MainWindow) CheckMedia() {
+	m.RunJob("Check Media", func(ctx context.Context, p app.Progress) (string, error) {
+		rep, err := m.svc.CheckMedia(ctx, p)
+		if err != nil {
+			return "", err
+		}
+		lines := rep.Lines()
+		if len(lines) > 40 {
+			lines = append(lines[:40], fmt.Sprintf("… and %d more lines", len(lines)-40))
+		}
+		return strings.Join(lines, "\n"), nil
+	})
+}
+
+// ImportFile imports a file (menu, drop, command line). A collection package replaces the
+// whole collection, so it asks first.
 func (m *MainWindow) ImportFile(path string) {
+	if app.IsCollectionPackage(path) {
+		msg := widget.NewLabel(fmt.Sprintf("Importing %s will delete your existing collection and replace it with "+
+			"the data in the file. Your current collection is copied to the backups folder first, and the next "+
+			"sync will be a full sync.\n\nAre you sure?", filepath.Base(path)))
+		msg.Wrapping = fyne.TextWrapWord
+		d := dialog.NewCustomConfirm("Replace Collection", "Replace", "Cancel", msg, func(ok bool) {
+			if ok {
+				m.replaceCollection(path)
+			}
+		}, m.Window)
+		d.Resize(fyne.NewSize(480, 240))
+		d.Show()
+		return
+	}
 	m.RunJob("Import", func(ctx context.Context, p app.Progress) (string, error) {
 		sum, err := m.svc.Import(ctx, path, p)
 		if err != nil {
 			return "", err
 		}
-		return filepath.Base(path) + ": " + sum.String(), nil
+		lines := append([]string{filepath.Base(path) + ": " + sum.String()}, sum.Log...)
+		return strings.Join(lines, "\n"), nil
+	})
+}
+
+// replaceCollection imports a .colpkg: the screens let go of the old collection first.
+func (m *MainWindow) replaceCollection(path string) {
+	m.ShowDecks()
+	m.Editor.Clear()
+	m.Preview.Clear()
+	m.RunJob("Import", func(ctx context.Context, p app.Progress) (string, error) {
+		sum, err := m.svc.ReplaceCollection(ctx, path, p)
+		if err != nil {
+			return "", err
+		}
+		return sum.String(), nil
 	})
 }
 
@@ -357,13 +538,13 @@ func (m *MainWindow) PromptImport() {
 		r.Close()
 		m.ImportFile(path)
 	}, m.Window)
-	exts := append(app.ImportExtensions(), ".csv", ".tsv", ".txt")
-	d.SetFilter(storage.NewExtensionFileFilter(exts))
+	d.SetFilter(storage.NewExtensionFileFilter(app.ImportExtensions()))
 	d.Resize(fyne.NewSize(800, 560))
 	d.Show()
 }
 
-// PromptExport asks for a format and file and exports the collection (or selected deck).
+// PromptExport is File > Export: what to export (all decks, a deck, the browser's selected
+// notes), the format, and the options that format has; then a file name, then a progress bar.
 func (m *MainWindow) PromptExport() {
 	exps := app.Exporters()
 	if len(exps) == 0 {
@@ -374,33 +555,117 @@ func (m *MainWindow) PromptExport() {
 	for _, e := range exps {
 		names = append(names, e.Name())
 	}
-	format := widget.NewSelect(names, nil)
-	format.SetSelectedIndex(0)
+	scopes := []string{"All Decks"}
+	scopeDecks := []int64{0}
+	for _, d := range m.svc.DeckChoices(false) {
+		scopes = append(scopes, d.Name)
+		scopeDecks = append(scopeDecks, d.ID)
+	}
+	selMode, selected := m.Browser.Mode(), m.Browser.Selected()
+	if len(selected) > 0 {
+		scopes = append(scopes, fmt.Sprintf("Selected Notes (%d %s)", len(selected), strings.ToLower(selMode.String())))
+		scopeDecks = append(scopeDecks, -1)
+	}
+	scope := widget.NewSelect(scopes, nil)
+	scope.SetSelectedIndex(0)
+	if d := m.Decks.Selected(); d != 0 {
+		for i, id := range scopeDecks {
+			if id == d {
+				scope.SetSelectedIndex(i)
+			}
+		}
+	}
 	sched := widget.NewCheck("Include scheduling information", nil)
 	media := widget.NewCheck("Include media", nil)
 	media.SetChecked(true)
-	dialog.ShowForm("Export", "Export…", "Cancel", []*widget.FormItem{
-		widget.NewFormItem("Format", format), widget.NewFormItem("", sched), widget.NewFormItem("", media),
+	format := widget.NewSelect(names, func(string) {})
+	format.OnChanged = func(string) {
+		i := format.SelectedIndex()
+		if i < 0 {
+			return
+		}
+		f := app.FeaturesOf(exps[i])
+		enable(sched, f.Scheduling)
+		enable(media, f.Media)
+		if f.WholeCollectionOnly {
+			scope.SetSelectedIndex(0)
+			scope.Disable()
+		} else {
+			scope.Enable()
+		}
+	}
+	format.SetSelectedIndex(0)
+	d := dialog.NewForm("Export", "Export…", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("Include", scope), widget.NewFormItem("Format", format),
+		widget.NewFormItem("", sched), widget.NewFormItem("", media),
 	}, func(ok bool) {
-		if !ok || format.SelectedIndex() < 0 {
+		if !ok || format.SelectedIndex() < 0 || scope.SelectedIndex() < 0 {
 			return
 		}
 		exp := exps[format.SelectedIndex()]
-		opts := app.ExportOptions{DeckID: m.Decks.selected, WithScheduling: sched.Checked, WithMedia: media.Checked}
-		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-			if err != nil || w == nil {
-				return
+		f := app.FeaturesOf(exp)
+		opts := app.ExportOptions{WithScheduling: f.Scheduling && sched.Checked, WithMedia: f.Media && media.Checked}
+		deck := scopeDecks[scope.SelectedIndex()]
+		base := "collection"
+		switch {
+		case deck > 0:
+			opts.DeckID = deck
+			if n, ok := m.svc.DeckName(deck); ok {
+				base = strings.NewReplacer("::", "_", "/", "_", "\\", "_").Replace(n)
 			}
-			path := w.URI().Path()
-			w.Close()
-			if !strings.HasSuffix(strings.ToLower(path), exp.Extension()) {
-				path += exp.Extension()
-			}
-			m.RunJob("Export", func(ctx context.Context, p app.Progress) (string, error) {
-				return "Exported to " + path, m.svc.Export(ctx, path, opts, p)
-			})
-		}, m.Window)
-		save.SetFileName("deckhand" + exp.Extension())
-		save.Show()
+		case deck < 0:
+			base = "selected notes"
+		}
+		m.promptExportFile(exp, base, opts, deck < 0, selMode, selected)
 	}, m.Window)
+	d.Resize(fyne.NewSize(560, 300))
+	d.Show()
+}
+
+func enable(c *widget.Check, on bool) {
+	if on {
+		c.Enable()
+	} else {
+		c.Disable()
+	}
+}
+
+func (m *MainWindow) promptExportFile(exp app.Exporter, base string, opts app.ExportOptions, useSel bool, mode app.Mode, sel []int64) {
+	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			dialog.ShowError(err, m.Window)
+			return
+		}
+		if w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		if !strings.HasSuffix(strings.ToLower(path), exp.Extension()) {
+			// the dialog created the file under the typed name: write where the user will look
+			os.Remove(path)
+			path += exp.Extension()
+		}
+		m.ExportTo(exp, path, opts, useSel, mode, sel)
+	}, m.Window)
+	save.SetFileName(base + exp.Extension())
+	save.Resize(fyne.NewSize(800, 560))
+	save.Show()
+}
+
+// ExportTo runs an export with a progress bar (the dialog's last step; tests call it).
+func (m *MainWindow) ExportTo(exp app.Exporter, path string, opts app.ExportOptions, useSel bool, mode app.Mode, sel []int64) {
+	m.RunJob("Export", func(ctx context.Context, p app.Progress) (string, error) {
+		if useSel {
+			nids, err := m.svc.NoteIDs(ctx, mode, sel)
+			if err != nil {
+				return "", err
+			}
+			opts.NoteIDs = nids
+		}
+		if err := m.svc.ExportWith(ctx, exp, path, opts, p); err != nil {
+			return "", err
+		}
+		return "Exported to " + path, nil
+	})
 }

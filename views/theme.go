@@ -69,6 +69,12 @@ func (t *Theme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
 		return pick(0x0000ff, 0x8ab4f8)
 	case ColorNameReading:
 		return pick(0x6b7280, 0x9ca3af)
+	case ColorNameTypeGood:
+		return pick(0x15803d, 0x4ade80)
+	case ColorNameTypeBad:
+		return pick(0xdc2626, 0xf87171)
+	case ColorNameTypeMissed:
+		return pick(0x6b7280, 0x9ca3af)
 	case ColorNameSuspended:
 		return rgba(0xfff3a0, 0x90) // Anki's suspended yellow, translucent over the row
 	case ColorNameMarked:

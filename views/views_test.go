@@ -18,6 +18,8 @@ import (
 
 func newWindow(t *testing.T, col *collection.Collection) *MainWindow {
 	t.Helper()
+	// the sync login lives in the data folder: never the user's own
+	t.Setenv("DECKHAND_DATA", t.TempDir())
 	a := test.NewTempApp(t)
 	svc := app.NewService(col)
 	t.Cleanup(func() { svc.Close() })

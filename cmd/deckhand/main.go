@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,14 +21,34 @@ func main() {
 	started := time.Now()
 	colPath := flag.String("col", "", "collection file (default: the one in your Deckhand data folder, created on first run)")
 	search := flag.String("search", "", "initial browser search (Anki syntax)")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: deckhand [--col FILE] [--search QUERY] [FILE-TO-IMPORT]\n")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
-	if err := run(started, *colPath, *search); err != nil {
+	// the system passes a double-clicked .apkg/.colpkg (or a file:// URI) as the argument
+	open := ""
+	if flag.NArg() > 0 {
+		open = importPath(flag.Arg(0))
+	}
+	if err := run(started, *colPath, *search, open); err != nil {
 		fmt.Fprintln(os.Stderr, "deckhand:", err)
 		os.Exit(1)
 	}
 }
 
-func run(started time.Time, colPath, search string) error {
+// importPath turns a file:// URI (what some desktops pass for %u) into a path.
+func importPath(arg string) string {
+	if u, err := url.Parse(arg); err == nil && u.Scheme == "file" {
+		return u.Path
+	}
+	if abs, err := filepath.Abs(arg); err == nil {
+		return abs
+	}
+	return arg
+}
+
+func run(started time.Time, colPath, search, open string) error {
 	ctx := context.Background()
 	if colPath == "" {
 		p, err := app.DefaultCollectionPath()
@@ -56,6 +77,10 @@ func run(started time.Time, colPath, search string) error {
 	}
 	w.Browser.Search.SetText(search)
 	w.Refresh(ctx)
+	if open != "" {
+		// once the window is up, on the UI goroutine: import it, asking first for a .colpkg
+		a.Lifecycle().SetOnStarted(func() { w.ImportFile(open) })
+	}
 	w.Window.ShowAndRun()
 	return nil
 }

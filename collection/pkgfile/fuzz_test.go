@@ -32,10 +32,23 @@ func zipOf(members ...member) []byte {
 	return b.Bytes()
 }
 
-// FuzzOpen feeds whole package files to the reader: Open, every media stream and the
-// collection extraction. Anything may be refused, but only as ErrInvalid/ErrTooNew, and
-// nothing may panic, hang or write outside the destination folder.
+// FuzzOpen feeds whole package files to the reader: Open and every media stream.
+// Anything may be refused, but only as ErrInvalid/ErrTooNew, and nothing may panic or
+// hang. (Extraction, which opens SQLite, is FuzzExtract: SQLite under the fuzzer's
+// coverage instrumentation is slow enough to starve the container fuzzing.)
 func FuzzOpen(f *testing.F) {
+	addOpenSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzPackage(t, data, false) })
+}
+
+// FuzzExtract is FuzzOpen plus the collection extraction: decompression into a temporary
+// file, the SQLite header and schema checks, and the rename.
+func FuzzExtract(f *testing.F) {
+	addOpenSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzPackage(t, data, true) })
+}
+
+func addOpenSeeds(f *testing.F) {
 	for _, name := range testfix.SortedKeys(testfix.SeedFiles(200<<10, ".apkg", ".colpkg")) {
 		f.Add(testfix.SeedFiles(200<<10, name)[name])
 	}
@@ -45,51 +58,55 @@ func FuzzOpen(f *testing.F) {
 		member{name: "media", data: nil}))
 	f.Add(zipOf(member{name: "../evil", data: []byte("x")}))
 	f.Add([]byte("PK\x05\x06" + string(make([]byte, 18))))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		p := filepath.Join(dir, "in.apkg")
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
+}
+
+func fuzzPackage(t *testing.T, data []byte, extract bool) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "in.apkg")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(p, fuzzLimits)
+	if err != nil {
+		if !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrTooNew) {
+			t.Fatalf("Open error is neither ErrInvalid nor ErrTooNew: %v", err)
 		}
-		r, err := Open(p, fuzzLimits)
+		return
+	}
+	defer r.Close()
+	seen := map[string]bool{}
+	for _, e := range r.Media() {
+		if seen[e.Name] {
+			t.Fatalf("media name %q listed twice", e.Name)
+		}
+		seen[e.Name] = true
+		if e.Name == "" || filepath.Base(e.Name) != e.Name {
+			t.Fatalf("unsafe media name %q accepted", e.Name)
+		}
+		rc, err := r.OpenMedia(e)
 		if err != nil {
-			if !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrTooNew) {
-				t.Fatalf("Open error is neither ErrInvalid nor ErrTooNew: %v", err)
-			}
-			return
+			continue
 		}
-		defer r.Close()
-		seen := map[string]bool{}
-		for _, e := range r.Media() {
-			if seen[e.Name] {
-				t.Fatalf("media name %q listed twice", e.Name)
-			}
-			seen[e.Name] = true
-			if e.Name == "" || filepath.Base(e.Name) != e.Name {
-				t.Fatalf("unsafe media name %q accepted", e.Name)
-			}
-			rc, err := r.OpenMedia(e)
-			if err != nil {
-				continue
-			}
-			n, err := io.Copy(io.Discard, rc)
-			rc.Close()
-			if err == nil && n > fuzzLimits.MaxMediaFileBytes {
-				t.Fatalf("media %q: %d bytes passed the %d-byte limit", e.Name, n, fuzzLimits.MaxMediaFileBytes)
-			}
+		n, err := io.Copy(io.Discard, rc)
+		rc.Close()
+		if err == nil && n > fuzzLimits.MaxMediaFileBytes {
+			t.Fatalf("media %q: %d bytes passed the %d-byte limit", e.Name, n, fuzzLimits.MaxMediaFileBytes)
 		}
-		out := filepath.Join(dir, "out", "collection.anki2")
-		os.Mkdir(filepath.Dir(out), 0o700)
-		if _, err := r.ExtractCollection(context.Background(), out); err != nil {
-			if !errors.Is(err, ErrInvalid) {
-				t.Fatalf("ExtractCollection error is not ErrInvalid: %v", err)
-			}
-			// A failed extraction leaves no file and no temporary behind.
-			if left, _ := os.ReadDir(filepath.Dir(out)); len(left) != 0 {
-				t.Fatalf("failed extraction left %d files", len(left))
-			}
+	}
+	if !extract {
+		return
+	}
+	out := filepath.Join(dir, "out", "collection.anki2")
+	os.Mkdir(filepath.Dir(out), 0o700)
+	if _, err := r.ExtractCollection(context.Background(), out); err != nil {
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("ExtractCollection error is not ErrInvalid: %v", err)
 		}
-	})
+		// A failed extraction leaves no file and no temporary behind.
+		if left, _ := os.ReadDir(filepath.Dir(out)); len(left) != 0 {
+			t.Fatalf("failed extraction left %d files", len(left))
+		}
+	}
 }
 
 // FuzzMediaList decodes both media list encodings. What is accepted must be safe,

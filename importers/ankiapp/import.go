@@ -18,6 +18,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -112,6 +113,12 @@ func importZip(ctx context.Context, col *collection.Collection, p string, opt Op
 	var xmlFiles []*zip.File
 	for _, f := range zr.File {
 		name := strings.ReplaceAll(f.Name, `\`, "/")
+		// Member names never become paths here (blobs are stored under content-derived
+		// names), but an archive that tries to escape is hostile, not an AnkiApp export:
+		// refuse it as the package reader does, rather than import part of it.
+		if strings.HasPrefix(name, "/") || len(name) >= 2 && name[1] == ':' || slices.Contains(strings.Split(name, "/"), "..") {
+			return nil, fmt.Errorf("zip member %q escapes the archive (absolute path or ..)", f.Name)
+		}
 		if strings.HasPrefix(name, "__MACOSX/") || f.FileInfo().IsDir() {
 			continue
 		}

@@ -81,6 +81,11 @@ func ParseXML(data []byte) (*Deck, []string, error) {
 	if len(data) > MaxXMLSize {
 		return nil, nil, badXML("file is larger than %d MiB", MaxXMLSize>>20)
 	}
+	// A DTD is refused before parsing: the parser would otherwise stop at the first
+	// reference to an entity it does not expand, with a message that hides the reason.
+	if hasDoctype(data) {
+		return nil, nil, badXML("DOCTYPE and entity declarations are not allowed in a deck file")
+	}
 	doc := etree.NewDocument()
 	// Go's XML decoder never fetches external entities nor expands DTD entities; strict
 	// mode turns a reference to an undeclared entity into an error. DOCTYPEs are refused
@@ -288,4 +293,30 @@ func splitTags(s string) []string {
 		}
 	}
 	return out
+}
+
+// hasDoctype reports a <!DOCTYPE …> in the prolog: before the root element, after any XML
+// declaration, processing instructions, comments and whitespace.
+func hasDoctype(data []byte) bool {
+	s := string(data[:min(len(data), 1<<20)])
+	s = strings.TrimPrefix(s, "\uFEFF")
+	for {
+		s = strings.TrimLeft(s, " \t\r\n")
+		switch {
+		case strings.HasPrefix(s, "<?"):
+			i := strings.Index(s, "?>")
+			if i < 0 {
+				return false
+			}
+			s = s[i+2:]
+		case strings.HasPrefix(s, "<!--"):
+			i := strings.Index(s, "-->")
+			if i < 0 {
+				return false
+			}
+			s = s[i+3:]
+		default:
+			return len(s) >= 9 && strings.EqualFold(s[:9], "<!DOCTYPE")
+		}
+	}
 }

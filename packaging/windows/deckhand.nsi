@@ -1,11 +1,12 @@
-; Deckhand's Windows installer (NSIS 3, Unicode). Per-user: installs into
+; Deckhand's Windows installer (NSIS 3, 64-bit, Unicode). Per-user: installs into
 ; %LOCALAPPDATA%\Programs\Deckhand and writes only HKCU, so no administrator rights are asked.
 ; It adds a Start-menu shortcut, opens .apkg/.colpkg files with Deckhand on double-click
 ; (Deckhand imports the file given on its command line) and registers an uninstaller in
 ; Settings > Apps. packaging/windows/build.sh runs it:
 ;   makensis -DVERSION=1.2.3 -DQUADVERSION=1.2.3.4 -DSTAGE=dir -DOUTFILE=setup.exe deckhand.nsi
 
-Unicode true
+; A 64-bit installer for a 64-bit program (Unicode; the amd64 stubs ship with NSIS 3).
+Target amd64-unicode
 ManifestDPIAware true
 SetCompressor /SOLID lzma
 

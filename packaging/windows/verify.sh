@@ -33,19 +33,20 @@ command -v "$objdump" >/dev/null || objdump=objdump
 "$objdump" -p "$exe" >"$tmp/pe.txt"
 grep -E '^(Magic|Subsystem)|DLL Name' "$tmp/pe.txt" | sort -u
 check "64-bit PE (PE32+)" grep -q 'Magic.*020b' "$tmp/pe.txt"
-check "GUI subsystem (no console window)" grep -Eq 'Subsystem.*0*2 .*Windows GUI' "$tmp/pe.txt"
+check "GUI subsystem (no console window)" grep -q 'Subsystem.*(Windows GUI)' "$tmp/pe.txt"
 # Everything it imports ships with Windows: no mingw or libssp DLL to carry along.
 check "imports only system DLLs" bash -c "! grep 'DLL Name' '$tmp/pe.txt' | grep -Eiv \
 	'(kernel32|user32|gdi32|shell32|ole32|oleaut32|advapi32|opengl32|winmm|ws2_32|msvcrt|imm32|dwmapi|shcore|comdlg32|setupapi|hid|ntdll|bcrypt|crypt32|secur32|userenv|iphlpapi|dnsapi|version|powrprof|uxtheme|comctl32|api-ms-win-[a-z0-9-]+)\.dll'"
 7z l "$exe" >"$tmp/rsrc.txt" 2>&1 || true
 grep -E '\.rsrc' "$tmp/rsrc.txt" | awk '{print $NF}' | head -n 20
 check "icon resource" grep -Eq '\.rsrc/(ICON|GROUP_ICON)' "$tmp/rsrc.txt"
-check "version resource" grep -q '\.rsrc/VERSION' "$tmp/rsrc.txt"
+check "version resource" grep -Eq '\.rsrc/(VERSION|version\.txt)' "$tmp/rsrc.txt"
 check "manifest resource" grep -q '\.rsrc/MANIFEST' "$tmp/rsrc.txt"
-# The version resource is UTF-16; strip the zero bytes to read it.
-7z e -so "$exe" '.rsrc/VERSION/1' 2>/dev/null | tr -d '\0' >"$tmp/version.txt" || true
-check "version resource says $NUMVER" grep -q "$NUMVER" "$tmp/version.txt"
-check "product name Deckhand" grep -q "ProductNameDeckhand" "$tmp/version.txt"
+# 7-Zip shows the version resource as UTF-16 text; strip the zero bytes to read it.
+7z e -so "$exe" .rsrc/version.txt 2>/dev/null | tr -d '\0\r' >"$tmp/version.txt" || true
+grep -E 'FILEVERSION|"(ProductName|ProductVersion|FileDescription)"' "$tmp/version.txt" | sed 's/^ */   /'
+check "version resource says $NUMVER" grep -q "\"FileVersion\", *\"$NUMVER" "$tmp/version.txt"
+check "product name Deckhand" grep -q '"ProductName", *"Deckhand"' "$tmp/version.txt"
 
 echo "== $(basename "$setup") (NSIS)"
 7z l "$setup" >"$tmp/nsis.txt"

@@ -85,7 +85,7 @@ func New(opts Options) (*Client, error) {
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		hc = &http.Client{}
+		hc = defaultHTTPClient() // timeouts: see timeout.go
 	}
 	// Redirects must reach us: a 308 on meta carries the new endpoint to save.
 	hcCopy := *hc
@@ -385,6 +385,10 @@ func (c *Client) ApplyChunk(ctx context.Context, ch protocol.Chunk) error {
 func (c *Client) SanityCheck(ctx context.Context, counts protocol.SanityCounts) (protocol.SanityCheckResponse, error) {
 	var res protocol.SanityCheckResponse
 	err := c.callJSON(ctx, "sync/sanityCheck2", protocol.SanityCheckRequest{Client: counts}, &res)
+	if err == nil && res.Status != protocol.SanityOK && res.Status != protocol.SanityBad {
+		// Not a verdict: reading it as "bad" would force a full sync over a garbled answer.
+		err = fmt.Errorf("sync sanityCheck2: %w: status %.40q", ErrBadServerReply, res.Status)
+	}
 	return res, err
 }
 

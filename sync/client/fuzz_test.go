@@ -32,7 +32,10 @@ func (r replyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 var clientCalls = []func(ctx context.Context, c *Client) error{
 	func(ctx context.Context, c *Client) error { _, err := c.Login(ctx, "u", "p"); return err },
 	func(ctx context.Context, c *Client) error { _, _, err := c.Meta(ctx); return err },
-	func(ctx context.Context, c *Client) error { _, err := c.Start(ctx, protocol.StartRequest{}); return err },
+	func(ctx context.Context, c *Client) error {
+		_, err := c.Start(ctx, protocol.StartRequest{})
+		return err
+	},
 	func(ctx context.Context, c *Client) error { return c.ApplyGraves(ctx, protocol.Graves{}) },
 	func(ctx context.Context, c *Client) error {
 		_, err := c.ApplyChanges(ctx, protocol.Changes{})
@@ -50,7 +53,10 @@ var clientCalls = []func(ctx context.Context, c *Client) error{
 	func(ctx context.Context, c *Client) error { _, err := c.MediaBegin(ctx); return err },
 	func(ctx context.Context, c *Client) error { _, err := c.MediaChanges(ctx, 0); return err },
 	func(ctx context.Context, c *Client) error { _, err := c.DownloadFiles(ctx, []string{"a"}); return err },
-	func(ctx context.Context, c *Client) error { _, _, err := c.UploadChanges(ctx, []byte("PK")); return err },
+	func(ctx context.Context, c *Client) error {
+		_, _, err := c.UploadChanges(ctx, []byte("PK"))
+		return err
+	},
 	func(ctx context.Context, c *Client) error { _, err := c.MediaSanity(ctx, 0); return err },
 }
 

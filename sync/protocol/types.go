@@ -161,6 +161,12 @@ func (g Graves) MarshalJSON() ([]byte, error) {
 }
 
 func (g *Graves) UnmarshalJSON(b []byte) error {
+	// Every sender writes all three lists (Anki's serde struct requires them); an object
+	// without them is not a graves answer, and reading it as "nothing deleted" would let
+	// the two sides silently diverge.
+	if err := requireKeys(b, "graves", "cards", "notes", "decks"); err != nil {
+		return err
+	}
 	var j gravesJSON
 	if err := json.Unmarshal(b, &j); err != nil {
 		return fmt.Errorf("graves: %w", err)
@@ -286,6 +292,9 @@ func (c Changes) MarshalJSON() ([]byte, error) {
 }
 
 func (c *Changes) UnmarshalJSON(b []byte) error {
+	if err := requireKeys(b, "changes", "models", "decks", "tags"); err != nil {
+		return err
+	}
 	type alias Changes
 	var a alias
 	if err := json.Unmarshal(b, &a); err != nil {
@@ -327,6 +336,36 @@ func (c Chunk) MarshalJSON() ([]byte, error) {
 		a.Notes = []NoteRow{}
 	}
 	return json.Marshal(a)
+}
+
+// UnmarshalJSON requires "done", which every sender writes (the row lists may be left
+// out): without it an unrelated object would read as an empty, unfinished chunk, and the
+// rows the peer believes it sent would be lost.
+func (c *Chunk) UnmarshalJSON(b []byte) error {
+	if err := requireKeys(b, "chunk", "done"); err != nil {
+		return err
+	}
+	type alias Chunk
+	var a alias
+	if err := json.Unmarshal(b, &a); err != nil {
+		return fmt.Errorf("chunk: %w", err)
+	}
+	*c = Chunk(a)
+	return nil
+}
+
+// requireKeys checks that b is a JSON object holding every key.
+func requireKeys(b []byte, what string, keys ...string) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	for _, k := range keys {
+		if _, ok := raw[k]; !ok {
+			return fmt.Errorf("%s: missing %q", what, k)
+		}
+	}
+	return nil
 }
 
 // Len is the number of rows.

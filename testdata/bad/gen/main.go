@@ -267,7 +267,7 @@ func main() {
 
 	// --- CSV ---
 	write("csv-invalid-utf8.csv", []byte("front,back\nna\xefve,caf\xe9\n"))
-	write("csv-unknown-notetype.csv", []byte("#notetype:No Such Type\nfront,back\n"))
+	write("csv-only-headers-bad-columns.csv", []byte("#separator:comma\n#notetype column:9\nfront,back\n"))
 	write("csv-binary.csv", append([]byte("\x00\x01\x02PK\x03\x04"), pic...))
 	log.Printf("wrote the corpus to %s", out)
 }
