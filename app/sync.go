@@ -127,8 +127,8 @@ func Login(ctx context.Context, authPath, endpoint, user, password, protocol str
 
 // SyncProgress is one step of a sync, as the progress dialog shows it.
 type SyncProgress struct {
-	Stage string // "Checking…", "Syncing changes…", "Uploading…", "Downloading…", "Syncing media…"
-	Sent, Received int
+	Stage              string // "Checking…", "Syncing changes…", "Uploading…", "Downloading…", "Syncing media…"
+	Sent, Received     int
 	MediaUp, MediaDown int
 }
 

@@ -65,7 +65,7 @@ func TestCompareAnswerTokens(t *testing.T) {
 	good := func(s string) tok { return tok{"typeGood", s} }
 	miss := func(s string) tok { return tok{"typeMissed", s} }
 	for _, c := range []struct {
-		expected, typed string
+		expected, typed  string
 		typedTok, expTok []tok
 	}{
 		{"¿Y ahora qué vamos a hacer?", "y ahora qe vamosa hacer",

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"testing"
 
-
 	"github.com/deckhand-app/deckhand/app"
 	"github.com/deckhand-app/deckhand/internal/testfix"
 )

@@ -2,76 +2,43 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
-	"path/filepath"
 
 	"golang.org/x/term"
 
 	"github.com/deckhand-app/deckhand/app"
+	"github.com/deckhand-app/deckhand/app/credstore"
 	"github.com/deckhand-app/deckhand/collection"
 	"github.com/deckhand-app/deckhand/sync/client"
 	"github.com/deckhand-app/deckhand/sync/colsync"
 )
 
-// syncAuth is what a login leaves in the data folder (mode 0600): never the password.
-type syncAuth struct {
-	Endpoint string `json:"endpoint"`
-	User     string `json:"user"`
-	HostKey  string `json:"host_key"`
-	Protocol string `json:"protocol"`
-}
-
-func syncAuthPath() (string, error) {
-	d, err := app.DataDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(d, "sync-auth.json"), nil
-}
+// syncAuth is a saved login: the host key lives in the OS keyring (credstore), never the password.
+type syncAuth = credstore.Login
 
 func loadSyncAuth() (syncAuth, bool) {
-	var a syncAuth
-	p, err := syncAuthPath()
+	d, err := app.DataDir()
 	if err != nil {
-		return a, false
+		return syncAuth{}, false
 	}
-	b, err := os.ReadFile(p)
-	if err != nil || json.Unmarshal(b, &a) != nil || a.HostKey == "" {
-		return a, false
+	a, ok, err := credstore.Load(d)
+	if err != nil {
+		slog.Warn("ignoring saved sync login", "err", err)
+		return syncAuth{}, false
 	}
-	return a, true
+	return a, ok
 }
 
 func saveSyncAuth(a syncAuth) error {
-	p, err := syncAuthPath()
+	d, err := app.DataDir()
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	b, _ := json.MarshalIndent(a, "", " ")
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".sync-auth-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
+	return credstore.Save(d, a)
 }
 
 func syncPassword(out io.Writer) (string, error) {
@@ -191,11 +158,11 @@ func cmdSync(ctx context.Context, col *collection.Collection, args []string, out
 }
 
 func cmdLogout(_ context.Context, _ *collection.Collection, _ []string, out io.Writer) error {
-	p, err := syncAuthPath()
+	d, err := app.DataDir()
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := credstore.Delete(d); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "logged out of the sync server")

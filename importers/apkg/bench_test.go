@@ -1,33 +1,27 @@
 package apkg_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
+	"github.com/deckhand-app/deckhand/bench/benchdata"
 	"github.com/deckhand-app/deckhand/collection"
-	"github.com/deckhand-app/deckhand/collection/gen"
 	"github.com/deckhand-app/deckhand/collection/pkgfile"
 	exp "github.com/deckhand-app/deckhand/exporters/apkg"
 	imp "github.com/deckhand-app/deckhand/importers/apkg"
 )
 
-// The benchmark collection (100k notes, 2k media) is generated once per run, in a
-// temporary folder removed by TestMain; packages exported from it are cached there too.
+// The benchmark collections (10k and 100k notes with 2k media, bench/benchdata) are shared
+// with the other benchmarks; packages exported from them are cached for the run.
 var bench struct {
-	once sync.Once
-	dir  string
-	col  string
-	err  error
 	mu   sync.Mutex
-	pkgs map[pkgfile.Generation]string
+	dir  string
+	pkgs map[string]string
 }
 
 func TestMain(m *testing.M) {
@@ -38,29 +32,27 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func benchCollection(b *testing.B) string {
-	b.Helper()
-	bench.once.Do(func() {
-		if bench.dir, bench.err = os.MkdirTemp("", "deckhand-apkg-bench-*"); bench.err != nil {
-			return
-		}
-		bench.col = filepath.Join(bench.dir, "source.anki2")
-		bench.pkgs = map[pkgfile.Generation]string{}
-		_, bench.err = gen.Generate(context.Background(), bench.col, gen.Options{Notes: 100_000, Media: 2000, Seed: 1})
-	})
-	if bench.err != nil {
-		b.Fatal(bench.err)
+func forSizes(b *testing.B, fn func(b *testing.B, notes int, src string)) {
+	for _, n := range benchdata.Sizes() {
+		b.Run(benchdata.Name(n), func(b *testing.B) { fn(b, n, benchdata.Collection(b, n)) })
 	}
-	return bench.col
 }
 
-func benchPackage(b *testing.B, g pkgfile.Generation) string {
+func benchPackage(b *testing.B, notes int, g pkgfile.Generation) string {
 	b.Helper()
-	src := benchCollection(b)
+	src := benchdata.Collection(b, notes)
 	bench.mu.Lock()
 	defer bench.mu.Unlock()
-	if p, ok := bench.pkgs[g]; ok {
+	key := fmt.Sprint(notes, "-", g)
+	if p, ok := bench.pkgs[key]; ok {
 		return p
+	}
+	if bench.dir == "" {
+		var err error
+		if bench.dir, err = os.MkdirTemp("", "deckhand-apkg-bench-*"); err != nil {
+			b.Fatal(err)
+		}
+		bench.pkgs = map[string]string{}
 	}
 	ctx := context.Background()
 	col, err := collection.Open(ctx, src)
@@ -68,43 +60,30 @@ func benchPackage(b *testing.B, g pkgfile.Generation) string {
 		b.Fatal(err)
 	}
 	defer col.Close()
-	p := filepath.Join(bench.dir, fmt.Sprintf("gen%d.apkg", g))
+	p := filepath.Join(bench.dir, fmt.Sprintf("n%d-gen%d.apkg", notes, g))
 	if _, err := exp.Export(ctx, col, p, exp.Options{Generation: g, WithScheduling: true, WithMedia: true}); err != nil {
 		b.Fatal(err)
 	}
-	bench.pkgs[g] = p
+	bench.pkgs[key] = p
 	return p
 }
 
-// resetPeak clears the kernel's peak-RSS mark (Linux ≥ 4.0), so VmHWM afterwards is the
-// peak of the measured work only.
-func resetPeak() {
-	runtime.GC()
-	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
+func resetPeak() { benchdata.ResetPeak() }
 
 func reportPeak(b *testing.B) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapSys)/(1<<20), "heapsys-MB")
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
-			b.ReportMetric(float64(kb)/1024, "peakRSS-MB")
-		}
-	}
+	benchdata.ReportPeak(b)
 }
 
 var benchGens = []pkgfile.Generation{pkgfile.Latest, pkgfile.Legacy2, pkgfile.Legacy1}
 
 func BenchmarkExport(b *testing.B) {
-	src := benchCollection(b)
+	forSizes(b, benchmarkExport)
+}
+
+func benchmarkExport(b *testing.B, _ int, src string) {
 	ctx := context.Background()
 	col, err := collection.Open(ctx, src)
 	if err != nil {
@@ -143,9 +122,13 @@ func BenchmarkExport(b *testing.B) {
 }
 
 func BenchmarkImport(b *testing.B) {
+	forSizes(b, benchmarkImport)
+}
+
+func benchmarkImport(b *testing.B, notes int, src string) {
 	ctx := context.Background()
 	for _, g := range benchGens {
-		pkg := benchPackage(b, g)
+		pkg := benchPackage(b, notes, g)
 		b.Run(fmt.Sprintf("gen%d", g), func(b *testing.B) {
 			resetPeak()
 			b.ResetTimer()
@@ -161,7 +144,7 @@ func BenchmarkImport(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StopTimer()
-				if res.NotesNew != 100_000 {
+				if res.NotesNew != notes {
 					b.Fatalf("imported %d notes", res.NotesNew)
 				}
 				col.Close()
@@ -172,7 +155,6 @@ func BenchmarkImport(b *testing.B) {
 		})
 	}
 	b.Run("colpkg", func(b *testing.B) {
-		src := benchCollection(b)
 		col, err := collection.Open(ctx, src)
 		if err != nil {
 			b.Fatal(err)

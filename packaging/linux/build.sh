@@ -69,19 +69,22 @@ install -d "$root/usr/share/doc/deckhand"
 
 # Libraries the binaries link (dpkg-shlibdeps) plus those GLFW opens at run time with dlopen
 # (GL/EGL, X11 and Wayland), which no ELF header names; GTK 3 for the native file dialogs.
-shlibs=$(cd "$OUT" && mkdir -p shlibs/debian && printf 'Source: deckhand\n\nPackage: deckhand\n' \
-	>shlibs/debian/control && cd shlibs &&
-	dpkg-shlibdeps -O "$root/usr/bin/deckhand" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+shlibs=$(cd "$OUT" && mkdir -p shlibs/debian &&
+	printf 'Source: deckhand\n\nPackage: deckhand\nArchitecture: %s\n' "$ARCH" >shlibs/debian/control &&
+	cd shlibs && dpkg-shlibdeps -O "$root/usr/bin/deckhand" | sed -n 's/^shlibs:Depends=//p')
 rm -rf "$OUT/shlibs"
 runtime="libgl1, libegl1, libx11-6, libxcursor1, libxrandr2, libxinerama1, libxi6, libxxf86vm1,
  libxkbcommon0, libwayland-client0, libwayland-cursor0, libwayland-egl1, libgtk-3-0"
+# One entry per package, the versioned one from dpkg-shlibdeps first.
+depends=$(echo "${shlibs:-libc6}, $runtime" | tr -d '\n' | tr ',' '\n' | sed 's/^ *//; s/ *$//' |
+	awk '{ name = $1 } !seen[name]++' | paste -sd, - | sed 's/,/, /g')
 cat >"$root/DEBIAN/control" <<CONTROL
 Package: deckhand
 Version: $DEBVER
 Architecture: $ARCH
 Maintainer: Deckhand developers <deckhand@users.noreply.github.com>
 Installed-Size: $(du -sk "$root/usr" | cut -f1)
-Depends: ${shlibs:-libc6}, $(echo "$runtime" | tr -d '\n')
+Depends: $depends
 Recommends: xdg-utils
 Section: education
 Priority: optional

@@ -73,7 +73,12 @@ VIAddVersionKey "LegalCopyright" "Copyright (c) the Deckhand authors. MIT licenc
   WriteRegStr HKCU "${CLASSES}\${PROGID}\shell\open\command" "" '"$INSTDIR\${EXE}" "%1"'
   WriteRegStr HKCU "${CLASSES}\${EXT}\OpenWithProgids" "${PROGID}" ""
   WriteRegStr HKCU "${CLASSES}\Applications\${EXE}\SupportedTypes" "${EXT}" ""
-  ReadRegStr $0 HKCR "${EXT}" ""
+  ; HKCR is HKCU\Software\Classes over HKLM\Software\Classes; read both explicitly (Wine's
+  ; HKCR shows only the machine half).
+  ReadRegStr $0 HKCU "${CLASSES}\${EXT}" ""
+  ${If} $0 == ""
+    ReadRegStr $0 HKLM "${CLASSES}\${EXT}" ""
+  ${EndIf}
   ${If} $0 == ""
   ${OrIf} $0 == "${PROGID}"
     WriteRegStr HKCU "${CLASSES}\${EXT}" "" "${PROGID}"

@@ -93,5 +93,52 @@ mkdir -p "$tmp/x"
 (cd "$tmp/x" && msiextract "$msi" >/dev/null)
 check "MSI's Deckhand.exe is the built one" bash -c "cmp -s '$exe' \"\$(find '$tmp/x' -name Deckhand.exe | head -n 1)\""
 
+# With Wine (Debian's wine64) the installers really run: silent install, files, shortcut and
+# registry, silent uninstall, nothing left, and an association another program already owned
+# kept. Go 1.26 programs need Windows 10's bcryptprimitives.dll, which Wine 8 lacks, so the
+# app itself is not started here (the release workflow's windows-smoke job does that part on
+# Windows).
+wine64=${WINE64:-/usr/lib/wine/wine64}
+if [ -x "$wine64" ]; then
+	echo "== under Wine: install, inspect, uninstall"
+	export WINEPREFIX="$tmp/wine" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+	w() { timeout 300 "$wine64" "$@" 2>/dev/null | tr -d '\r'; }
+	w wineboot --init >/dev/null
+	user=$(w cmd /c 'echo %USERNAME%' | head -n 1)
+	progs="$WINEPREFIX/drive_c/users/$user/AppData/Local/Programs/Deckhand"
+	startmenu="$WINEPREFIX/drive_c/users/$user/AppData/Roaming/Microsoft/Windows/Start Menu/Programs"
+	key() { w reg query "$1" /s; }
+	# Another program owns .apkg already; Deckhand must leave that default alone.
+	w reg add 'HKCU\Software\Classes\.apkg' /ve /d Other.apkg /f >/dev/null
+	cp "$setup" "$tmp/setup.exe"
+	w "$tmp/setup.exe" /S >/dev/null
+	check "setup.exe /S installed Deckhand.exe, deckhand-cli.exe, uninstall.exe" \
+		test -f "$progs/Deckhand.exe" -a -f "$progs/deckhand-cli.exe" -a -f "$progs/uninstall.exe"
+	check "Start-menu shortcut" test -f "$startmenu/Deckhand.lnk"
+	check ".colpkg opens with Deckhand" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\.colpkg' | grep -q 'Deckhand.colpkg'"
+	check "open command passes the file" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\Deckhand.apkg\shell\open\command' | grep -q 'Deckhand.exe\" \"%1\"'"
+	check "another program's .apkg default kept" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\.apkg' | grep -q 'Default.*Other.apkg'"
+	check "Deckhand offered under Open with for .apkg" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\.apkg\OpenWithProgids' | grep -q 'Deckhand.apkg'"
+	check "listed in Apps (Uninstall key)" bash -c "$(declare -f w key); key 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\Deckhand' | grep -q 'DisplayVersion.*$VERSION'"
+	w "C:\\users\\$user\\AppData\\Local\\Programs\\Deckhand\\uninstall.exe" /S >/dev/null
+	for _ in $(seq 1 30); do [ -d "$progs" ] || break; sleep 1; done
+	check "uninstall removed the folder" test ! -e "$progs"
+	check "uninstall removed the shortcut" test ! -e "$startmenu/Deckhand.lnk"
+	check "uninstall removed Deckhand's keys" bash -c "$(declare -f w key); ! key 'HKCU\Software\Classes\Deckhand.apkg' | grep -q . && ! key 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\Deckhand' | grep -q ."
+	check "the other program's .apkg default survives" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\.apkg' | grep -q 'Default.*Other.apkg'"
+	w reg delete 'HKCU\Software\Classes\.apkg' /f >/dev/null
+
+	cp "$msi" "$tmp/deckhand.msi"
+	w msiexec /i "$tmp/deckhand.msi" /qn >/dev/null
+	check "msiexec /i installed Deckhand.exe per user" test -f "$progs/Deckhand.exe"
+	check "MSI Start-menu shortcut" test -f "$startmenu/Deckhand.lnk"
+	check "MSI .apkg association" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\.apkg' | grep -q 'Deckhand.apkg'"
+	w msiexec /x "$tmp/deckhand.msi" /qn >/dev/null
+	check "msiexec /x removed files, shortcut and keys" bash -c "$(declare -f w key); [ ! -e '$progs' ] && [ ! -e '$startmenu/Deckhand.lnk' ] && ! key 'HKCU\Software\Classes\Deckhand.apkg' | grep -q ."
+	wineserver -k 2>/dev/null || true
+else
+	echo "== Wine not installed (apt-get install wine64): installers not run"
+fi
+
 [ "$fail" = 0 ] || die "some checks failed"
 echo "all Windows package checks passed"
