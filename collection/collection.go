@@ -162,6 +162,7 @@ func Open(ctx context.Context, path string) (*Collection, error) {
 		return nil, fmt.Errorf("open collection %s: %w", path, err)
 	}
 	c.Media = mf
+	removeLeftovers(path)
 	return c, nil
 }
 

@@ -56,6 +56,7 @@ cleanup() {
 	for d in $CLEANUP_DIRS; do
 		case "$d" in "$ROOT"/bin/pkgsrc/*) rm -rf "$d" ;; esac
 	done
+	rmdir "$ROOT/bin/pkgsrc" 2>/dev/null || true
 }
 trap cleanup EXIT
 

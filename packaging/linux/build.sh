@@ -38,11 +38,11 @@ if [ -z "$bin" ] || [ -z "$desktop" ]; then die "unexpected layout in $TARBALL";
 install -Dm755 "$bin" "$root/usr/bin/deckhand"
 (cd "$ROOT" && CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH "$GO" build -trimpath -ldflags "-s -w" \
 	-o "$root/usr/bin/deckhand-cli" ./cmd/deckhand-cli)
-# fyne writes Exec=deckhand %F; TryExec hides the entry if the binary is gone.
+# fyne writes Exec=deckhand %F; TryExec hides the entry if the binary is gone. No StartupNotify:
+# GLFW does not send the startup-complete message, so the desktop would show a busy cursor.
 {
 	sed -e '/^StartupWMClass=/d' -e '/^$/d' "$desktop"
 	echo "TryExec=deckhand"
-	echo "StartupNotify=true"
 	echo "StartupWMClass=$APP_NAME"
 } >"$OUT/$APP_ID.desktop"
 install -Dm644 "$OUT/$APP_ID.desktop" "$root/usr/share/applications/$APP_ID.desktop"
@@ -66,6 +66,21 @@ install -d "$root/usr/share/doc/deckhand"
 	echo "License: MIT"
 	sed 's/^$/./; s/^/ /' "$ROOT/LICENSE"
 } >"$root/usr/share/doc/deckhand/copyright"
+
+# Debian policy wants a changelog; a native package's is the release list.
+{
+	echo "deckhand ($DEBVER) stable; urgency=medium"
+	echo
+	echo "  * Release $VERSION: https://github.com/deckhand-app/deckhand/releases"
+	echo
+	echo " -- Deckhand developers <deckhand@users.noreply.github.com>  $(LC_ALL=C date -R)"
+} | gzip -9n >"$root/usr/share/doc/deckhand/changelog.gz"
+# deckhand-cli is static on purpose (pure Go, the same binary as the standalone CLI archive); Go
+# builds position-dependent executables by default.
+install -d "$root/usr/share/lintian/overrides"
+printf '%s\n' "deckhand: statically-linked-binary [usr/bin/deckhand-cli]" \
+	"deckhand: hardening-no-pie [usr/bin/deckhand]" "deckhand: hardening-no-pie [usr/bin/deckhand-cli]" \
+	>"$root/usr/share/lintian/overrides/deckhand"
 
 # Libraries the binaries link (dpkg-shlibdeps) plus those GLFW opens at run time with dlopen
 # (GL/EGL, X11 and Wayland), which no ELF header names; GTK 3 for the native file dialogs.
