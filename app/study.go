@@ -273,9 +273,7 @@ func (st *Study) onCurrent(ctx context.Context, fn func(*collection.Collection, 
 	if err := fn(col, st.cur); err != nil {
 		return err
 	}
-	// the scheduler notices outside changes by col.mod, which has millisecond resolution:
-	// a change in the same millisecond as its last look would go unseen
-	st.s.Rebuild()
+	// no Rebuild: the scheduler sees the change through the collection's change counter
 	st.cur = nil
 	return nil
 }
@@ -338,9 +336,7 @@ func (st *Study) Unbury(ctx context.Context) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	err = col.BuryCards(ctx, ids, false)
-	st.s.Rebuild()
-	return err
+	return col.BuryCards(ctx, ids, false)
 }
 
 // deckIDs are the studied deck and its subdecks.

@@ -2,92 +2,48 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/deckhand-app/deckhand/app/credstore"
 	"github.com/deckhand-app/deckhand/sync/client"
 	"github.com/deckhand-app/deckhand/sync/colsync"
 )
 
-// Sync for the desktop app: a login saved in the data folder (the same file the CLI uses,
-// never the password), one call that syncs the collection and its media, the full-sync
-// question passed to the caller, and errors turned into what the user should do.
+// Sync for the desktop app: a login saved with credstore in the data folder (shared with the
+// CLI; the host key in the OS keyring, never the password), one call that syncs the collection
+// and its media, the full-sync question passed to the caller, and errors turned into what the
+// user should do.
 
 // AnkiWebEndpoint is the default sync server.
 const AnkiWebEndpoint = "https://sync.ankiweb.net/"
 
-// SyncLogin is a saved login.
-type SyncLogin struct {
-	Endpoint string    `json:"endpoint"`
-	User     string    `json:"user"`
-	HostKey  string    `json:"host_key"`
-	Protocol string    `json:"protocol"`
-	LastSync time.Time `json:"last_sync,omitzero"`
-}
+// SyncLogin is a saved login. It is credstore's, so the app and deckhand-cli share one login:
+// the host key in the OS keyring (or the 0600 login file where there is none), never the password.
+type SyncLogin = credstore.Login
 
-// SyncAuthPath is where the login is kept: sync-auth.json in the data folder (mode 0600).
-func SyncAuthPath() (string, error) {
-	d, err := DataDir()
+// SyncLoginDir is the folder the login is kept in: the data folder, as for the CLI.
+func SyncLoginDir() (string, error) { return DataDir() }
+
+// LoadSyncLogin reads the login saved in dir; ok is false when there is none. A login file
+// that cannot be read counts as none (the user is asked to log in again, which rewrites it).
+func LoadSyncLogin(dir string) (SyncLogin, bool) {
+	l, ok, err := credstore.Load(dir)
 	if err != nil {
-		return "", err
-	}
-	return filepath.Join(d, "sync-auth.json"), nil
-}
-
-// LoadSyncLogin reads the saved login; ok is false when there is none.
-func LoadSyncLogin(path string) (SyncLogin, bool) {
-	var l SyncLogin
-	b, err := os.ReadFile(path)
-	if err != nil || json.Unmarshal(b, &l) != nil || l.HostKey == "" || l.Endpoint == "" {
+		slog.Warn("ignoring saved sync login", "err", err)
 		return SyncLogin{}, false
 	}
-	return l, true
+	return l, ok
 }
 
-// Save writes the login through a temporary file, readable only by the user.
-func (l SyncLogin) Save(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("save login: %w", err)
-	}
-	b, err := json.MarshalIndent(l, "", " ")
-	if err != nil {
-		return fmt.Errorf("save login: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".sync-auth-*")
-	if err != nil {
-		return fmt.Errorf("save login: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save login: %w", err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save login: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save login: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save login: %w", err)
-	}
-	return nil
-}
+// SaveSyncLogin saves the login in dir (host key in the keyring when there is one).
+func SaveSyncLogin(dir string, l SyncLogin) error { return credstore.Save(dir, l) }
 
-// Logout forgets the saved login.
-func Logout(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("log out: %w", err)
-	}
-	return nil
-}
+// Logout forgets the login saved in dir, in the keyring and on disk.
+func Logout(dir string) error { return credstore.Delete(dir) }
 
 // SyncError is a sync failure with the sentence to show.
 type SyncError struct {
@@ -99,9 +55,9 @@ type SyncError struct {
 func (e *SyncError) Error() string { return client.UserMessage(e.Err) }
 func (e *SyncError) Unwrap() error { return e.Err }
 
-// Login asks the server for a host key and saves the login at authPath. endpoint "" is
+// Login asks the server for a host key and saves the login in dir. endpoint "" is
 // AnkiWeb; protocol is "auto", "v11" or "legacy".
-func Login(ctx context.Context, authPath, endpoint, user, password, protocol string) (SyncLogin, error) {
+func Login(ctx context.Context, dir, endpoint, user, password, protocol string) (SyncLogin, error) {
 	endpoint = strings.TrimSpace(endpoint)
 	if endpoint == "" {
 		endpoint = AnkiWebEndpoint
@@ -122,7 +78,7 @@ func Login(ctx context.Context, authPath, endpoint, user, password, protocol str
 		return SyncLogin{}, &SyncError{Err: err}
 	}
 	l := SyncLogin{Endpoint: c.Endpoint(), User: strings.TrimSpace(user), HostKey: hk, Protocol: c.Protocol().String()}
-	return l, l.Save(authPath)
+	return l, SaveSyncLogin(dir, l)
 }
 
 // SyncProgress is one step of a sync, as the progress dialog shows it.
@@ -173,12 +129,12 @@ type FullSyncQuestion struct {
 	LocalIsNewer bool
 }
 
-// Sync syncs the collection and its media with the saved login at authPath. decide is asked
+// Sync syncs the collection and its media with the login saved in dir. decide is asked
 // (from the sync goroutine) whether to upload or download when a full sync is required and
 // both sides have cards; it may block until the user answers. After a download the service
 // holds the new collection. A login the server refuses is forgotten.
-func (s *Service) Sync(ctx context.Context, authPath string, decide func(FullSyncQuestion) client.FullChoice, progress func(SyncProgress)) (SyncReport, error) {
-	l, ok := LoadSyncLogin(authPath)
+func (s *Service) Sync(ctx context.Context, dir string, decide func(FullSyncQuestion) client.FullChoice, progress func(SyncProgress)) (SyncReport, error) {
+	l, ok := LoadSyncLogin(dir)
 	if !ok {
 		return SyncReport{}, errors.New("not logged in: log in to a sync server first")
 	}
@@ -217,30 +173,39 @@ func (s *Service) Sync(ctx context.Context, authPath string, decide func(FullSyn
 		se := &SyncError{Err: err}
 		if errors.Is(err, client.ErrAuthFailed) {
 			// Anki forgets a login the server refuses, so the next sync asks again
-			se.LoggedOut = Logout(authPath) == nil
+			se.LoggedOut = Logout(dir) == nil
 		} else if res.NewEndpoint != "" {
-			_ = l.Save(authPath)
+			_ = SaveSyncLogin(dir, l)
 		}
 		return SyncReport{}, se
 	}
-	l.LastSync = time.Now()
-	if err := l.Save(authPath); err != nil {
-		return SyncReport{}, err
+	if res.NewEndpoint != "" {
+		// the server moved the account (AnkiWeb shards): sync there next time
+		if err := SaveSyncLogin(dir, l); err != nil {
+			return SyncReport{}, err
+		}
 	}
 	return SyncReport{Action: res.Action.String(), Full: res.Full, ServerMessage: res.ServerMessage, Backup: res.Backup,
 		MediaUp: res.Media.Uploaded, MediaDown: res.Media.Downloaded, Replaced: res.Collection != col}, nil
 }
 
-// SyncStatus is the line beside the sync button.
-func SyncStatus(authPath string) string {
-	l, ok := LoadSyncLogin(authPath)
-	switch {
-	case !ok:
+// SyncStatus is the line beside the sync button. The last sync time is the collection's own
+// (col.ls, which every completed sync sets), so it is right whichever program synced last.
+func (s *Service) SyncStatus(ctx context.Context, dir string) string {
+	l, ok := LoadSyncLogin(dir)
+	if !ok {
 		return "Not logged in"
-	case l.LastSync.IsZero():
+	}
+	var ls int64
+	if col, err := s.c(); err == nil {
+		if rows, err := col.All(ctx, "SELECT ls FROM col"); err == nil && len(rows) == 1 {
+			ls = i64(rows[0][0])
+		}
+	}
+	if ls <= 0 {
 		return "Logged in as " + l.User + " · not synced yet"
 	}
-	return "Last sync " + l.LastSync.Format("Jan 2 15:04")
+	return "Last sync " + time.UnixMilli(ls).Format("Jan 2 15:04")
 }
 
 // SyncNeed says what the next sync would do, for the sync button's colour (as in Anki:

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zalando/go-keyring"
+
+	"github.com/deckhand-app/deckhand/app/credstore"
 	"github.com/deckhand-app/deckhand/sync/client"
 	"github.com/deckhand-app/deckhand/sync/server"
 )
@@ -32,10 +35,11 @@ func syncServer(t *testing.T) string {
 }
 
 func TestSyncTwoDevices(t *testing.T) {
+	keyring.MockInit() // an in-memory OS keyring
 	url := syncServer(t)
 	ctx := context.Background()
-	authA := filepath.Join(t.TempDir(), "a", "sync-auth.json")
-	authB := filepath.Join(t.TempDir(), "b", "sync-auth.json")
+	authA := filepath.Join(t.TempDir(), "a")
+	authB := filepath.Join(t.TempDir(), "b")
 
 	if _, err := Login(ctx, authA, url, "alice", "wrong", "auto"); err == nil || !errors.Is(err, client.ErrAuthFailed) {
 		t.Fatalf("bad password: %v", err)
@@ -43,23 +47,31 @@ func TestSyncTwoDevices(t *testing.T) {
 	if _, ok := LoadSyncLogin(authA); ok {
 		t.Fatal("a failed login saved something")
 	}
-	if SyncStatus(authA) != "Not logged in" {
-		t.Fatal(SyncStatus(authA))
+	a := newTestService(t)
+	if st := a.SyncStatus(ctx, authA); st != "Not logged in" {
+		t.Fatal(st)
 	}
 	l, err := Login(ctx, authA, url, "alice", "secret", "auto")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(authA)
-	if strings.Contains(string(b), "secret") || l.HostKey == "" {
-		t.Fatalf("the saved login must hold a host key, never the password: %s", b)
+	file := filepath.Join(authA, credstore.FileName)
+	b, _ := os.ReadFile(file)
+	if strings.Contains(string(b), "secret") || l.HostKey == "" || strings.Contains(string(b), l.HostKey) {
+		t.Fatalf("the login file holds neither the password nor (with a keyring) the host key: %s", b)
 	}
-	if fi, _ := os.Stat(authA); fi.Mode().Perm() != 0o600 {
+	if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("login file mode %v", fi.Mode().Perm())
+	}
+	// the CLI reads the same login (credstore in the data folder)
+	if cl, ok, err := credstore.Load(authA); err != nil || !ok || cl.HostKey != l.HostKey || cl.User != "alice" {
+		t.Fatalf("credstore sees %+v %v %v", cl, ok, err)
+	}
+	if st := a.SyncStatus(ctx, authA); st != "Logged in as alice · not synced yet" {
+		t.Fatal(st)
 	}
 
 	// device A has cards, the server none: the first sync uploads without asking
-	a := newTestService(t)
 	addBasic(t, a, "Synced", "from A", "x")
 	if _, err := a.Collection().Media.AddData(ctx, "a.png", []byte("png bytes")); err != nil {
 		t.Fatal(err)
@@ -84,8 +96,8 @@ func TestSyncTwoDevices(t *testing.T) {
 	if _, err := a.Sync(ctx, authA, decide, nil); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(SyncStatus(authA), "Last sync ") {
-		t.Fatalf("status %q", SyncStatus(authA))
+	if st := a.SyncStatus(ctx, authA); !strings.HasPrefix(st, "Last sync ") {
+		t.Fatalf("status %q", st)
 	}
 
 	// device B is empty: its first sync downloads, and the service holds the new collection
@@ -147,8 +159,9 @@ func TestSyncTwoDevices(t *testing.T) {
 // A refused login is forgotten and the error says to log in again; a server that is not
 // one gives a clear error and leaves the collection alone.
 func TestSyncErrors(t *testing.T) {
+	keyring.MockInit()
 	ctx := context.Background()
-	auth := filepath.Join(t.TempDir(), "sync-auth.json")
+	auth := t.TempDir()
 	s := newTestService(t)
 	addBasic(t, s, "D", "kept", "x")
 	if _, err := s.Sync(ctx, auth, nil, nil); err == nil || !strings.Contains(err.Error(), "not logged in") {
@@ -156,7 +169,7 @@ func TestSyncErrors(t *testing.T) {
 	}
 	url := syncServer(t)
 	l := SyncLogin{Endpoint: url + "/", User: "alice", HostKey: "forged", Protocol: "v11"}
-	if err := l.Save(auth); err != nil {
+	if err := SaveSyncLogin(auth, l); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.Sync(ctx, auth, nil, nil)
@@ -170,7 +183,7 @@ func TestSyncErrors(t *testing.T) {
 	garbage := httptest.NewServer(nil) // answers 404 to everything
 	t.Cleanup(garbage.Close)
 	l.Endpoint = garbage.URL + "/"
-	_ = l.Save(auth)
+	_ = SaveSyncLogin(auth, l)
 	if _, err := s.Sync(ctx, auth, nil, nil); err == nil {
 		t.Fatal("a non-server must fail")
 	}
@@ -179,5 +192,37 @@ func TestSyncErrors(t *testing.T) {
 	}
 	if _, err := Login(ctx, auth, "", "", "", "auto"); err == nil {
 		t.Fatal("empty user")
+	}
+}
+
+// Without an OS keyring the host key stays in the 0600 login file, and the app still syncs
+// with it; Logout removes it.
+func TestSyncLoginWithoutKeyring(t *testing.T) {
+	keyring.MockInitWithError(errors.New("no secret service"))
+	t.Cleanup(keyring.MockInit)
+	ctx := context.Background()
+	dir := t.TempDir()
+	url := syncServer(t)
+	l, err := Login(ctx, dir, url, "alice", "secret", "auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, credstore.FileName))
+	if !strings.Contains(string(b), l.HostKey) || strings.Contains(string(b), "secret") {
+		t.Fatalf("fallback file: %s", b)
+	}
+	s := newTestService(t)
+	addBasic(t, s, "D", "one", "x")
+	if _, err := s.Sync(ctx, dir, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := Logout(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := LoadSyncLogin(dir); ok {
+		t.Fatal("logged in after logout")
+	}
+	if _, err := os.Stat(filepath.Join(dir, credstore.FileName)); !os.IsNotExist(err) {
+		t.Fatalf("login file left behind: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/deckhand-app/deckhand/collection/media"
@@ -50,9 +51,10 @@ type Collection struct {
 	dconf     map[int64]*DeckConfig
 	tags      map[string]int
 
-	lastID map[string]int64 // table -> last id handed out, so bulk adds stay unique
-	Media  *media.Folder
-	hooks  hooks
+	lastID  map[string]int64 // table -> last id handed out, so bulk adds stay unique
+	Media   *media.Folder
+	hooks   hooks
+	changes atomic.Uint64 // committed transactions (changes_counter.go)
 }
 
 // Create makes a new, empty collection at path (which must not exist) with Anki's stock note
@@ -351,6 +353,7 @@ func (c *Collection) Transact(ctx context.Context, fn func(tx *Tx) error) error 
 		c.lastID = map[string]int64{}
 		return err
 	}
+	c.noteCommitted()
 	for _, f := range tx.after {
 		f()
 	}

@@ -43,14 +43,16 @@ type MainWindow struct {
 	mainView         fyne.CanvasObject // decks, browser, editor: hidden while studying
 	toolbar          *fyne.Container
 
-	// AuthPath is the saved sync login (app.SyncAuthPath; tests point it elsewhere).
-	AuthPath   string
-	LastLogin  *LoginForm // the last login dialog's inputs (tests)
-	syncBtn    *widget.Button
-	syncStatus *widget.Label
-	syncing    bool
-	fullMu     sync.Mutex
-	fullBtns   []*widget.Button
+	// LoginDir is the folder holding the saved sync login (app.SyncLoginDir; tests point it elsewhere).
+	LoginDir string
+	// LastNotetypes is the last opened Tools > Note Types dialog (tests).
+	LastNotetypes *NotetypesManager
+	LastLogin     *LoginForm // the last login dialog's inputs (tests)
+	syncBtn       *widget.Button
+	syncStatus    *widget.Label
+	syncing       bool
+	fullMu        sync.Mutex
+	fullBtns      []*widget.Button
 
 	// Started is when the process started (for the first-frame figure); zero to skip.
 	Started time.Time
@@ -70,7 +72,7 @@ func NewMainWindow(a fyne.App, svc *app.Service) *MainWindow {
 	m.Browser = newBrowser(svc, m.run, w, m.prefs)
 	m.Editor = newEditor(svc, m.run, w)
 	m.Preview = newPreview(a, svc, m.run, w)
-	m.AuthPath, _ = app.SyncAuthPath()
+	m.LoginDir, _ = app.SyncLoginDir()
 	m.Study = newStudyScreen(a, svc, m.run, w)
 	m.Study.OnExit = m.ShowDecks
 	m.Decks.OnStudy = m.StudyDeck
@@ -350,6 +352,7 @@ func (m *MainWindow) menu() *fyne.MainMenu {
 			fyne.NewMenuItemSeparator(),
 			fyne.NewMenuItem("Check Database", m.CheckDatabase),
 			fyne.NewMenuItem("Check Media", m.CheckMedia),
+			item("Note Types…", shortcut(fyne.KeyN, ctrl|fyne.KeyModifierShift), func() { m.ShowNotetypes() }),
 			item("Preferences…", shortcut(fyne.KeyP, ctrl), m.ShowPreferences),
 		),
 		fyne.NewMenu("Help",
@@ -382,7 +385,7 @@ func (m *MainWindow) showKeys() {
 		"Ctrl+F  search", "Ctrl+N  add notes", "Ctrl+Enter  add (Add mode)", "Ctrl+D  change deck",
 		"Ctrl+J  toggle suspend", "Ctrl+1…7  flag", "Ctrl+Shift+A  add tags", "Ctrl+Alt+Shift+A  remove tags",
 		"Ctrl+Backspace  delete notes", "Ctrl+Alt+A  select all", "Ctrl+Alt+T  cards/notes",
-		"Ctrl+Shift+I  import", "Ctrl+E  export", "Ctrl+P  preferences",
+		"Ctrl+Shift+I  import", "Ctrl+E  export", "Ctrl+P  preferences", "Ctrl+Shift+N  note types",
 		"S / double click a deck  study it", "D decks · A add · B browse · Y sync",
 		"Study: Space show answer, 1–4 answer, E edit, * mark, - bury card, = bury note,",
 		"   @ suspend card, ! suspend note, U or Ctrl+Z undo, R replay audio, Esc back",
@@ -427,7 +430,7 @@ func (m *MainWindow) RunJob(title string, work func(ctx context.Context, progres
 	dlg.Resize(fyne.NewSize(420, 160))
 	dlg.Show()
 	progress := func(done, total int, label string) {
-		fyne.Do(func() {
+		m.run.post(func() {
 			if label != "" {
 				what.SetText(label)
 			}

@@ -37,11 +37,11 @@ func (m *MainWindow) SyncStatusText() string { return m.syncStatus.Text }
 // refreshSync colours the sync button (blue: changes to sync, red: full sync needed) and
 // updates the status line.
 func (m *MainWindow) refreshSync() {
-	auth := m.AuthPath
+	dir := m.LoginDir
 	m.run.Go(func() func() {
 		need := m.svc.NeedsSync(context.Background())
-		status := app.SyncStatus(auth)
-		_, loggedIn := app.LoadSyncLogin(auth)
+		status := m.svc.SyncStatus(context.Background(), dir)
+		_, loggedIn := app.LoadSyncLogin(dir)
 		return func() {
 			m.syncStatus.SetText(status)
 			switch {
@@ -64,7 +64,7 @@ func (m *MainWindow) Sync() {
 	if m.syncing {
 		return
 	}
-	if _, ok := app.LoadSyncLogin(m.AuthPath); !ok {
+	if _, ok := app.LoadSyncLogin(m.LoginDir); !ok {
 		m.PromptLogin(m.runSync)
 		return
 	}
@@ -98,7 +98,7 @@ func (m *MainWindow) PromptLogin(after func()) {
 	f.Server.Horizontal = true
 	f.Server.Required = true
 	f.Server.SetSelected(serverAnkiWeb)
-	if l, ok := app.LoadSyncLogin(m.AuthPath); ok || l.User != "" {
+	if l, ok := app.LoadSyncLogin(m.LoginDir); ok || l.User != "" {
 		f.User.SetText(l.User)
 	}
 	note := widget.NewLabel("An account on AnkiWeb (free) or on your own sync server is required to keep your collection in sync.")
@@ -117,7 +117,7 @@ func (m *MainWindow) PromptLogin(after func()) {
 		user, pw, proto := f.User.Text, f.Password.Text, f.Protocol.Selected
 		m.setSyncing(true, "Logging in…")
 		m.run.Go(func() func() {
-			_, err := app.Login(context.Background(), m.AuthPath, url, user, pw, proto)
+			_, err := app.Login(context.Background(), m.LoginDir, url, user, pw, proto)
 			return func() {
 				m.setSyncing(false, "")
 				if err != nil {
@@ -169,7 +169,7 @@ func (m *MainWindow) runSync() {
 	dlg.Show()
 	m.setSyncing(true, "Syncing…")
 	progress := func(p app.SyncProgress) {
-		fyne.Do(func() {
+		m.run.post(func() {
 			if p.Stage != "" {
 				what.SetText(p.Stage)
 			}
@@ -179,7 +179,7 @@ func (m *MainWindow) runSync() {
 		})
 	}
 	m.run.Go(func() func() {
-		rep, err := m.svc.Sync(ctx, m.AuthPath, func(q app.FullSyncQuestion) client.FullChoice {
+		rep, err := m.svc.Sync(ctx, m.LoginDir, func(q app.FullSyncQuestion) client.FullChoice {
 			return m.askFullSync(ctx, q)
 		}, progress)
 		return func() {
@@ -233,7 +233,7 @@ func (m *MainWindow) FullSyncButtons() []*widget.Button {
 // askFullSync asks Anki's question from the sync goroutine and waits for the answer.
 func (m *MainWindow) askFullSync(ctx context.Context, q app.FullSyncQuestion) client.FullChoice {
 	answer := make(chan client.FullChoice, 1)
-	fyne.Do(func() {
+	m.run.post(func() {
 		msg := widget.NewLabel("Your collection here and the one on the server differ in such a way that they can't be " +
 			"merged together, so it's necessary to overwrite one side with the other.\n\n" +
 			"If you choose Download, Deckhand will download the collection from the server, and any changes you have " +
@@ -292,7 +292,7 @@ func (m *MainWindow) showSyncError(err error) {
 
 // Logout forgets the sync login (Tools > Log Out of Sync).
 func (m *MainWindow) Logout() {
-	if err := app.Logout(m.AuthPath); err != nil {
+	if err := app.Logout(m.LoginDir); err != nil {
 		dialog.ShowError(err, m.Window)
 		return
 	}

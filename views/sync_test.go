@@ -13,6 +13,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/zalando/go-keyring"
+
 	"github.com/deckhand-app/deckhand/app"
 	"github.com/deckhand-app/deckhand/collection"
 	"github.com/deckhand-app/deckhand/sync/client"
@@ -20,6 +22,7 @@ import (
 )
 
 func TestSyncFromWindow(t *testing.T) {
+	keyring.MockInit()
 	srv, err := server.New(server.Config{DataDir: filepath.Join(t.TempDir(), "server"),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -58,7 +61,7 @@ func TestSyncFromWindow(t *testing.T) {
 	}
 
 	// device B downloads; then both change their note types: a full sync is required
-	bAuth := filepath.Join(t.TempDir(), "b.json")
+	bAuth := t.TempDir()
 	if _, err := app.Login(ctx, bAuth, hs.URL, "alice", "secret", "auto"); err != nil {
 		t.Fatal(err)
 	}

@@ -366,6 +366,7 @@ func (s *Scheduler) AnswerCardTimed(ctx context.Context, card *collection.Card, 
 	var ans *Answer
 	var un *undoEntry
 	var buried []int64
+	pre := s.col.Changes()
 	err := s.col.Transact(ctx, func(tx *collection.Tx) error {
 		fresh, err := tx.GetCard(card.ID)
 		if err != nil {
@@ -431,8 +432,12 @@ func (s *Scheduler) AnswerCardTimed(ctx context.Context, card *collection.Card, 
 	}
 	delete(s.shown, card.ID)
 	// Keep the cached queues in step: drop the answered card and the buried siblings, and
-	// requeue a card still learning today.
-	if s.q != nil && s.q.today == tm.today {
+	// requeue a card still learning today. That is only right when they were in step before
+	// and this answer is the one transaction committed since; otherwise gather again.
+	if s.q != nil && (s.q.today != tm.today || s.qChanges != pre || s.col.Changes() != pre+1) {
+		s.q = nil
+	}
+	if s.q != nil {
 		gone := map[int64]bool{card.ID: true}
 		for _, id := range buried {
 			gone[id] = true
@@ -442,7 +447,7 @@ func (s *Scheduler) AnswerCardTimed(ctx context.Context, card *collection.Card, 
 		if (c.Queue == collection.QueueLearn || c.Queue == collection.QueuePreview) && c.Due < tm.nextDayAt {
 			s.q.requeue(entry{id: c.ID, nid: c.NoteID, mod: c.Mod, due: c.Due, kind: KindLearn, reps: c.Reps}, tm.now.Unix())
 		}
-		s.qMod = s.col.Modified()
+		s.qChanges = pre + 1
 	}
 	return ans, nil
 }

@@ -33,7 +33,7 @@ type Scheduler struct {
 
 	mu       sync.Mutex
 	q        *queues
-	qMod     time.Time // collection mod when the queues were last in step with it
+	qChanges uint64 // col.Changes() when the queues were last in step with the collection
 	undo     []*undoEntry
 	shown    map[int64]time.Time // when GetCard handed out each card, for the time taken
 	maxUndos int
@@ -129,16 +129,19 @@ func (s *Scheduler) SelectDeck(ctx context.Context, did int64) error {
 // ensureQueues returns up-to-date queues (caller holds s.mu).
 func (s *Scheduler) ensureQueues(ctx context.Context, tm timing, o colOpts) (*queues, error) {
 	did := s.DeckID()
-	if s.q != nil && s.q.today == tm.today && s.q.deckID == did && s.col.Modified().Equal(s.qMod) &&
+	if s.q != nil && s.q.today == tm.today && s.q.deckID == did && s.col.Changes() == s.qChanges &&
 		s.q.learnAhead == o.learnAhead {
 		return s.q, nil
 	}
+	// read the counter before gathering: a change committed while gathering then makes the
+	// next call gather again rather than being taken as seen
+	changes := s.col.Changes()
 	ds := newDeckSet(s.col.Decks(), s.col.DeckConfigs())
 	q, err := buildQueues(ctx, s.col.DB(), ds, did, tm, o)
 	if err != nil {
 		return nil, err
 	}
-	s.q, s.qMod = q, s.col.Modified()
+	s.q, s.qChanges = q, changes
 	return q, nil
 }
 

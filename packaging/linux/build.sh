@@ -79,7 +79,7 @@ install -d "$root/usr/share/doc/deckhand"
 # builds position-dependent executables by default.
 install -d "$root/usr/share/lintian/overrides"
 printf '%s\n' "deckhand: statically-linked-binary [usr/bin/deckhand-cli]" \
-	"deckhand: hardening-no-pie [usr/bin/deckhand]" "deckhand: hardening-no-pie [usr/bin/deckhand-cli]" \
+	"deckhand: hardening-no-pie [usr/bin/deckhand]" \
 	>"$root/usr/share/lintian/overrides/deckhand"
 
 # Libraries the binaries link (dpkg-shlibdeps) plus those GLFW opens at run time with dlopen

@@ -79,13 +79,15 @@ grep -E '^(Setting up|Processing triggers)' "$VERIFY_ROOT/install.log" | grep -E
 echo "   $(grep -c '^Setting up' "$VERIFY_ROOT/install.log") packages set up"
 in_root dpkg -L deckhand | sort >"$VERIFY_ROOT/files.txt"
 # What a desktop session has and the test uses: gio (GLib's launcher, used by GNOME Files and
-# xdg-open), desktop-file-utils (mimeinfo.cache), a D-Bus session for the app.
-in_root apt-get install -y -q --no-install-recommends libglib2.0-bin desktop-file-utils dbus-x11 \
+# xdg-open), desktop-file-utils (mimeinfo.cache), a D-Bus session for the app, xwininfo.
+in_root apt-get install -y -q --no-install-recommends libglib2.0-bin desktop-file-utils dbus-x11 x11-utils \
 	>>"$VERIFY_ROOT/install.log" 2>&1 || die "installing the desktop tools failed"
 
 echo "== what the package installed"
 in_root dpkg -s deckhand | grep -E '^(Status|Version|Depends|Recommends|Installed-Size)'
-grep -v '/$' "$VERIFY_ROOT/files.txt" | while read -r f; do [ -f "$R$f" ] && echo "   $f"; done
+while read -r f; do
+	if [ -f "$R$f" ]; then echo "   $f"; fi
+done <"$VERIFY_ROOT/files.txt"
 check "deckhand is installed" bash -c "chroot '$R' dpkg -s deckhand | grep -q 'Status: install ok installed'"
 check "deckhand and deckhand-cli on PATH" in_root sh -c 'command -v deckhand && command -v deckhand-cli'
 check "binary finds all its libraries" bash -c "! chroot '$R' ldd /usr/bin/deckhand | grep -q 'not found'"
@@ -119,7 +121,10 @@ echo "== double-click: gio open '$apkg' under Xvfb :$DISPLAY_NUM"
 Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -listen tcp -ac -nolisten unix >"$VERIFY_ROOT/xvfb.log" 2>&1 &
 xvfb_pid=$!
 sleep 2
-in_root env DISPLAY="127.0.0.1:$DISPLAY_NUM" dbus-launch gio open "$apkg" >"$VERIFY_ROOT/app.log" 2>&1 &
+# A login session has these; a bare chroot does not.
+mkdir -p "$R/root/.cache" "$R/root/.config" "$R/run/user/0" && chmod 700 "$R/run/user/0"
+in_root env DISPLAY="127.0.0.1:$DISPLAY_NUM" XDG_RUNTIME_DIR=/run/user/0 \
+	dbus-launch gio open "$apkg" >"$VERIFY_ROOT/app.log" 2>&1 &
 app_pid=""
 for _ in $(seq 1 40); do
 	sleep 0.5
@@ -140,16 +145,23 @@ DISPLAY=":$DISPLAY_NUM" import -display "127.0.0.1:$DISPLAY_NUM" -window root "$
 	import -display "127.0.0.1:$DISPLAY_NUM" -window root "$SHOT"
 echo "   screenshot: $SHOT"
 check "the app is still running after 8 s" test -n "$app_pid" -a -d "/proc/$app_pid"
-sed -n '1,15p' "$VERIFY_ROOT/app.log"
+# The window as the desktop sees it: its title and WM_CLASS (the .desktop's StartupWMClass).
+chroot "$R" env DISPLAY="127.0.0.1:$DISPLAY_NUM" xwininfo -root -children 2>/dev/null |
+	grep -i '"deckhand' | sed 's/^ */   /' >"$VERIFY_ROOT/windows.txt" || true
+cat "$VERIFY_ROOT/windows.txt"
+check "a window titled Deckhand, WM_CLASS Deckhand" grep -q '"Deckhand": ("[^"]*" "Deckhand")' "$VERIFY_ROOT/windows.txt"
+echo "   app log:" && sed -n '1,10p' "$VERIFY_ROOT/app.log" | sed 's/^/   | /'
 [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null
 sleep 1
 
 echo "== apt-get purge deckhand"
 in_root apt-get purge -y -q deckhand >"$VERIFY_ROOT/purge.log" 2>&1 || die "purge failed"
 check "package gone from dpkg" bash -c "! chroot '$R' dpkg -s deckhand"
-left=$(grep -v '/$' "$VERIFY_ROOT/files.txt" | while read -r f; do [ -e "$R$f" ] && [ ! -d "$R$f" ] && echo "$f"; done)
+left=$(while read -r f; do
+	if [ -e "$R$f" ] && [ ! -d "$R$f" ]; then echo "$f"; fi
+done <"$VERIFY_ROOT/files.txt")
 check "none of its files left" test -z "$left"
-[ -n "$left" ] && echo "$left"
+if [ -n "$left" ]; then echo "$left"; fi
 check "MIME types gone with it" bash -c "! grep -q 'x-apkg' '$R/usr/share/mime/globs2'"
 check "mimeinfo.cache no longer lists it" bash -c "! grep -q '$APP_ID' '$R/usr/share/applications/mimeinfo.cache'"
 check "no deckhand .desktop or icon left" bash -c "! find '$R/usr' -name '$APP_ID*' | grep -q ."
