@@ -5,12 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,10 +29,10 @@ import (
 // packages anki-reader and anki-apkg-export under Node (bench/node, installed by
 // bench/run.sh). Benchmarks whose tool is missing are skipped with a message.
 
-// run runs a command and returns its child's peak RSS in bytes.
+// run runs a command and returns its peak RSS in bytes.
 func run(b *testing.B, stdin string, name string, args ...string) int64 {
 	b.Helper()
-	cmd := exec.Command(name, args...)
+	cmd, rss := measured(name, args...)
 	if stdin != "" {
 		f, err := os.Open(stdin)
 		if err != nil {
@@ -45,14 +46,38 @@ func run(b *testing.B, stdin string, name string, args ...string) int64 {
 	if err := cmd.Run(); err != nil {
 		b.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
 	}
-	return childRSS(cmd)
+	return rss()
 }
 
-func childRSS(cmd *exec.Cmd) int64 {
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss << 10
+// measured prepares a command whose peak RSS can be read afterwards. The kernel's figure
+// for a child of this process is useless (Go starts children sharing its memory until exec,
+// so they report this process's peak), so the command runs under /usr/bin/time, whose own
+// children report their own; without it the figure is 0 (not shown).
+func measured(name string, args ...string) (*exec.Cmd, func() int64) {
+	return measuredContext(context.Background(), name, args...)
+}
+
+func measuredContext(ctx context.Context, name string, args ...string) (*exec.Cmd, func() int64) {
+	timeBin, err := exec.LookPath("/usr/bin/time")
+	if err != nil {
+		return exec.CommandContext(ctx, name, args...), func() int64 { return 0 }
 	}
-	return 0
+	f, err := os.CreateTemp("", "deckhand-bench-rss-")
+	if err != nil {
+		return exec.CommandContext(ctx, name, args...), func() int64 { return 0 }
+	}
+	f.Close()
+	cmd := exec.CommandContext(ctx, timeBin, append([]string{"-f", "%M", "-o", f.Name(), name}, args...)...)
+	return cmd, func() int64 {
+		defer os.Remove(f.Name())
+		data, _ := os.ReadFile(f.Name())
+		fields := strings.Fields(string(data))
+		if len(fields) == 0 {
+			return 0
+		}
+		kb, _ := strconv.ParseInt(fields[len(fields)-1], 10, 64)
+		return kb << 10
+	}
 }
 
 func need(b *testing.B, tool string) {
@@ -185,7 +210,7 @@ func nodeTool(b *testing.B, script string, args ...string) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		cmd := exec.CommandContext(ctx, "node", append([]string{"--max-old-space-size=8192", filepath.Join("node", script)}, args...)...)
+		cmd, rssOf := measuredContext(ctx, "node", append([]string{"--max-old-space-size=8192", filepath.Join("node", script)}, args...)...)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		err := cmd.Run()
@@ -202,14 +227,13 @@ func nodeTool(b *testing.B, script string, args ...string) {
 			b.Fatalf("node %s: %v\n%s", script, err, msg)
 		}
 		var res struct {
-			MS       float64 `json:"ms"`
-			MaxRSSKB int64   `json:"maxRSSKB"`
+			MS float64 `json:"ms"`
 		}
-		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		if err := json.Unmarshal(lastLine(out.Bytes()), &res); err != nil {
 			b.Fatalf("node %s printed %q: %v", script, out.String(), err)
 		}
 		ms += res.MS
-		rss = max(rss, childRSS(cmd))
+		rss = max(rss, rssOf())
 	}
 	b.StopTimer()
 	b.ReportMetric(ms/float64(b.N), "tool-ms")
@@ -224,10 +248,70 @@ func BenchmarkOutsideAnkiReader(b *testing.B) {
 	})
 }
 
-// BenchmarkDeckhandReadLegacy is Deckhand's side of that comparison: a full import of the
-// same package (with scheduling and media) into a new collection, which does more than
-// reading it.
+// BenchmarkDeckhandReadLegacy is Deckhand's side of that comparison: open the same package,
+// extract its collection, read every card with its note, and read every media file.
 func BenchmarkDeckhandReadLegacy(b *testing.B) {
+	forSizes(b, func(b *testing.B, notes int, _ string) {
+		pkg := legacyPackage(b, notes)
+		ctx := context.Background()
+		dir := b.TempDir()
+		measure(b, func() {
+			cards, media := readLegacy(b, ctx, pkg, dir)
+			if cards < notes || media != benchdata.Media {
+				b.Fatalf("read %d cards, %d media files", cards, media)
+			}
+		})
+	})
+}
+
+func readLegacy(b *testing.B, ctx context.Context, pkg, dir string) (cards, media int) {
+	r, err := pkgfile.Open(pkg, pkgfile.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	dst := filepath.Join(dir, "extracted.anki2")
+	os.Remove(dst)
+	if _, err := r.ExtractCollection(ctx, dst); err != nil {
+		b.Fatal(err)
+	}
+	db, err := store.Open(ctx, dst, store.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT c.id, c.nid, c.did, c.ord, c.type, c.queue, c.due, c.ivl, c.factor,
+		c.reps, c.lapses, n.flds, n.tags, n.mid FROM cards c JOIN notes n ON n.id = c.nid`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var v [11]int64
+		var flds, tags string
+		var mid int64
+		if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10], &flds, &tags, &mid); err != nil {
+			b.Fatal(err)
+		}
+		cards++
+	}
+	rows.Close()
+	db.Close()
+	for _, e := range r.Media() {
+		rc, err := r.OpenMedia(e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, rc); err != nil {
+			b.Fatal(err)
+		}
+		rc.Close()
+		media++
+	}
+	return cards, media
+}
+
+// BenchmarkDeckhandImportLegacy is a full import of that package (with scheduling and
+// media) into a new collection: more than anki-reader does, shown beside it.
+func BenchmarkDeckhandImportLegacy(b *testing.B) {
 	forSizes(b, func(b *testing.B, notes int, _ string) {
 		pkg := legacyPackage(b, notes)
 		ctx := context.Background()
@@ -295,7 +379,10 @@ func basicTSV(b *testing.B, path, out string) []int64 {
 // BenchmarkOutsideApkgExport: anki-apkg-export writes a legacy package of the first
 // apkgExportNotes notes (as Basic notes: its only note type).
 func BenchmarkOutsideApkgExport(b *testing.B) {
-	forSizes(b, func(b *testing.B, _ int, path string) {
+	// One size only: both sides write the same apkgExportNotes notes whatever the size.
+	n := benchdata.Sizes()[0]
+	b.Run(fmt.Sprintf("%dnotes", apkgExportNotes), func(b *testing.B) {
+		path := benchdata.Collection(b, n)
 		dir := b.TempDir()
 		tsv := filepath.Join(dir, "notes.tsv")
 		basicTSV(b, path, tsv)
@@ -308,7 +395,10 @@ func BenchmarkOutsideApkgExport(b *testing.B) {
 // BenchmarkDeckhandExportLegacy is Deckhand's side: a legacy (collection.anki2) package of
 // the same notes, without scheduling (anki-apkg-export has none) and without media.
 func BenchmarkDeckhandExportLegacy(b *testing.B) {
-	forSizes(b, func(b *testing.B, _ int, path string) {
+	// One size only: both sides write the same apkgExportNotes notes whatever the size.
+	n := benchdata.Sizes()[0]
+	b.Run(fmt.Sprintf("%dnotes", apkgExportNotes), func(b *testing.B) {
+		path := benchdata.Collection(b, n)
 		dir := b.TempDir()
 		ids := basicTSV(b, path, filepath.Join(dir, "notes.tsv"))
 		col := open(b, path)
@@ -320,4 +410,10 @@ func BenchmarkDeckhandExportLegacy(b *testing.B) {
 			}
 		})
 	})
+}
+
+// lastLine is the last non-empty line of a tool's output (its JSON result).
+func lastLine(out []byte) []byte {
+	lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
+	return lines[len(lines)-1]
 }

@@ -102,11 +102,6 @@ func Open(ctx context.Context, path string, opt Options) (*sql.DB, error) {
 		q.Add("_txlock", "immediate")
 	}
 	q.Add("_pragma", "foreign_keys(0)")
-	// Reads through a memory map instead of a read() per page: whole-table scans (text
-	// search, sorting by sort field, export) take 30–50 % less time (docs/benchmarks.md).
-	// The map is read-only (writes still go through the journal) and capped, so a larger
-	// file is partly read the usual way.
-	q.Add("_pragma", "mmap_size(268435456)")
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	db, err := sql.Open(DriverName, dsn)
 	if err != nil {

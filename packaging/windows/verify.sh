@@ -107,7 +107,8 @@ if [ -x "$wine64" ]; then
 	user=$(w cmd /c 'echo %USERNAME%' | head -n 1)
 	progs="$WINEPREFIX/drive_c/users/$user/AppData/Local/Programs/Deckhand"
 	startmenu="$WINEPREFIX/drive_c/users/$user/AppData/Roaming/Microsoft/Windows/Start Menu/Programs"
-	key() { w reg query "$1" /s; }
+	# reg output is dumped to files and grepped: simpler than quoting Wine calls into checks.
+	key() { w reg query "$1" /s >"$2" || true; } # a missing key is an empty file
 	# Another program owns .apkg already; Deckhand must leave that default alone.
 	w reg add 'HKCU\Software\Classes\.apkg' /ve /d Other.apkg /f >/dev/null
 	cp "$setup" "$tmp/setup.exe"
@@ -115,26 +116,38 @@ if [ -x "$wine64" ]; then
 	check "setup.exe /S installed Deckhand.exe, deckhand-cli.exe, uninstall.exe" \
 		test -f "$progs/Deckhand.exe" -a -f "$progs/deckhand-cli.exe" -a -f "$progs/uninstall.exe"
 	check "Start-menu shortcut" test -f "$startmenu/Deckhand.lnk"
-	check ".colpkg opens with Deckhand" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\.colpkg' | grep -q 'Deckhand.colpkg'"
-	check "open command passes the file" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\Deckhand.apkg\shell\open\command' | grep -q 'Deckhand.exe\" \"%1\"'"
-	check "another program's .apkg default kept" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\.apkg' | grep -q 'Default.*Other.apkg'"
-	check "Deckhand offered under Open with for .apkg" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\.apkg\OpenWithProgids' | grep -q 'Deckhand.apkg'"
-	check "listed in Apps (Uninstall key)" bash -c "$(declare -f w key); key 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\Deckhand' | grep -q 'DisplayVersion.*$VERSION'"
+	key 'HKCU\Software\Classes\.apkg' "$tmp/apkg.txt"
+	key 'HKCU\Software\Classes\.colpkg' "$tmp/colpkg.txt"
+	key 'HKCU\Software\Classes\Deckhand.apkg' "$tmp/progid.txt"
+	key 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\Deckhand' "$tmp/arp.txt"
+	sed 's/^/   /' "$tmp/apkg.txt" "$tmp/progid.txt" | grep -v '^ *$'
+	check ".colpkg opens with Deckhand" grep -q 'Default).*Deckhand.colpkg' "$tmp/colpkg.txt"
+	check "open command passes the file" grep -q 'Deckhand.exe" "%1"' "$tmp/progid.txt"
+	check "another program's .apkg default kept" grep -q 'Default).*Other.apkg' "$tmp/apkg.txt"
+	check "Deckhand offered under Open with for .apkg" grep -q '^ *Deckhand.apkg' "$tmp/apkg.txt"
+	check "listed in Apps (Uninstall key)" grep -q "DisplayVersion.*$VERSION" "$tmp/arp.txt"
 	w "C:\\users\\$user\\AppData\\Local\\Programs\\Deckhand\\uninstall.exe" /S >/dev/null
 	for _ in $(seq 1 30); do [ -d "$progs" ] || break; sleep 1; done
 	check "uninstall removed the folder" test ! -e "$progs"
 	check "uninstall removed the shortcut" test ! -e "$startmenu/Deckhand.lnk"
-	check "uninstall removed Deckhand's keys" bash -c "$(declare -f w key); ! key 'HKCU\Software\Classes\Deckhand.apkg' | grep -q . && ! key 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\Deckhand' | grep -q ."
-	check "the other program's .apkg default survives" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\.apkg' | grep -q 'Default.*Other.apkg'"
+	key 'HKCU\Software\Classes' "$tmp/classes.txt"
+	key 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\Deckhand' "$tmp/arp.txt"
+	check "uninstall removed Deckhand's keys" bash -c "! grep -qi deckhand '$tmp/classes.txt' '$tmp/arp.txt'"
+	key 'HKCU\Software\Classes\.apkg' "$tmp/apkg.txt"
+	check "the other program's .apkg default survives" grep -q 'Default).*Other.apkg' "$tmp/apkg.txt"
 	w reg delete 'HKCU\Software\Classes\.apkg' /f >/dev/null
 
 	cp "$msi" "$tmp/deckhand.msi"
 	w msiexec /i "$tmp/deckhand.msi" /qn >/dev/null
 	check "msiexec /i installed Deckhand.exe per user" test -f "$progs/Deckhand.exe"
 	check "MSI Start-menu shortcut" test -f "$startmenu/Deckhand.lnk"
-	check "MSI .apkg association" bash -c "$(declare -f w key); key 'HKCU\Software\Classes\.apkg' | grep -q 'Deckhand.apkg'"
+	key 'HKCU\Software\Classes\.apkg' "$tmp/apkg.txt"
+	check "MSI .apkg association" grep -q 'Default).*Deckhand.apkg' "$tmp/apkg.txt"
 	w msiexec /x "$tmp/deckhand.msi" /qn >/dev/null
-	check "msiexec /x removed files, shortcut and keys" bash -c "$(declare -f w key); [ ! -e '$progs' ] && [ ! -e '$startmenu/Deckhand.lnk' ] && ! key 'HKCU\Software\Classes\Deckhand.apkg' | grep -q ."
+	key 'HKCU\Software\Classes' "$tmp/classes.txt"
+	check "msiexec /x removed the files" test ! -e "$progs"
+	check "msiexec /x removed the shortcut" test ! -e "$startmenu/Deckhand.lnk"
+	check "msiexec /x removed the keys" bash -c "! grep -qi deckhand '$tmp/classes.txt'"
 	wineserver -k 2>/dev/null || true
 else
 	echo "== Wine not installed (apt-get install wine64): installers not run"
