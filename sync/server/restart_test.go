@@ -18,7 +18,9 @@ import (
 // swapHandler lets a test replace the server behind one address, as a restart would.
 type swapHandler struct{ h atomic.Pointer[http.Handler] }
 
-func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*s.h.Load()).ServeHTTP(w, r) }
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
+}
 
 // TestServerRestartMidSync: the server process is restarted (same data folder) while a client
 // is between start and applyChunk. The client gets a clear error and its collection is
