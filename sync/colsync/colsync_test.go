@@ -500,7 +500,7 @@ func TestRandomConvergenceInProcess(t *testing.T) {
 	for i := range clients {
 		w.sync(&clients[i])
 	}
-	for round := 0; round < 150; round++ {
+	for round := 0; round < 200; round++ {
 		i := rng.IntN(len(clients))
 		for k := rng.IntN(4); k >= 0; k-- {
 			if err := synctest.RandomEdit(w.ctx, clients[i], w.clock, rng, string(rune('a'+i))); err != nil {

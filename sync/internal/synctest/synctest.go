@@ -96,7 +96,7 @@ func ids(tx *collection.Tx, q string) []int64 {
 // RandomEdit makes one random change: add, edit or delete a note, review a card, tag a note,
 // add or rename a deck, move a card, or rename a note type.
 func RandomEdit(ctx context.Context, col *collection.Collection, clock *Clock, rng *rand.Rand, label string) error {
-	op := rng.IntN(9)
+	op := rng.IntN(10)
 	return Edit(ctx, col, clock, func(tx *collection.Tx) error {
 		notes := ids(tx, "SELECT id FROM notes ORDER BY id")
 		cards := ids(tx, "SELECT id FROM cards ORDER BY id")
@@ -141,6 +141,12 @@ func RandomEdit(ctx context.Context, col *collection.Collection, clock *Clock, r
 			return tx.UpdateNote(n)
 		case 7:
 			return tx.SetDeck([]int64{cards[rng.IntN(len(cards))]}, pickDeck())
+		case 8:
+			// A note type edit that is not a schema change (styling), which syncs normally.
+			nts := tx.Notetypes()
+			nt := nts[rng.IntN(len(nts))]
+			nt.CSS += fmt.Sprintf("\n/* %s %d */", label, rng.IntN(1e6))
+			return tx.UpdateNotetype(nt)
 		default:
 			var did int64
 			for _, d := range decks {
