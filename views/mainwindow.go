@@ -65,9 +65,6 @@ func NewMainWindow(a fyne.App, svc *app.Service) *MainWindow {
 		status: widget.NewLabel("Loading…")}
 	m.status.Truncation = fyne.TextTruncateEllipsis
 	w := m.Window
-	if p := svc.Path(); p != "" {
-		w.SetTitle("Deckhand — " + filepath.Base(p))
-	}
 	m.Decks = newDeckTree(svc, m.run, w, m.prefs)
 	m.Browser = newBrowser(svc, m.run, w, m.prefs)
 	m.Editor = newEditor(svc, m.run, w)
@@ -484,6 +481,13 @@ func (m *MainWindow) CheckMedia() {
 		}
 		return strings.Join(lines, "\n"), nil
 	})
+}
+
+// ShowCollectionTitle puts the collection's file name in the window title.
+func (m *MainWindow) ShowCollectionTitle() {
+	if p := m.svc.Path(); p != "" {
+		m.Window.SetTitle("Deckhand — " + filepath.Base(p))
+	}
 }
 
 // ImportFile imports a file (menu, drop, command line). A collection package replaces the

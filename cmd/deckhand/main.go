@@ -26,10 +26,10 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	// the system passes a double-clicked .apkg/.colpkg (or a file:// URI) as the argument
-	open := ""
-	if flag.NArg() > 0 {
-		open = importPath(flag.Arg(0))
+	// the system passes double-clicked .apkg/.colpkg files (or file:// URIs) as arguments
+	var open []string
+	for _, arg := range flag.Args() {
+		open = append(open, importPath(arg))
 	}
 	if err := run(started, *colPath, *search, open); err != nil {
 		fmt.Fprintln(os.Stderr, "deckhand:", err)
@@ -48,7 +48,7 @@ func importPath(arg string) string {
 	return arg
 }
 
-func run(started time.Time, colPath, search, open string) error {
+func run(started time.Time, colPath, search string, open []string) error {
 	ctx := context.Background()
 	if colPath == "" {
 		p, err := app.DefaultCollectionPath()
@@ -77,10 +77,15 @@ func run(started time.Time, colPath, search, open string) error {
 	}
 	w.Browser.Search.SetText(search)
 	w.Refresh(ctx)
-	if open != "" {
-		// once the window is up, on the UI goroutine: import it, asking first for a .colpkg
-		a.Lifecycle().SetOnStarted(func() { w.ImportFile(open) })
-	}
+	a.Lifecycle().SetOnStarted(func() {
+		// X11 docks match a window to its launcher by the class taken from the first title
+		// ("Deckhand"), so the collection's name joins the title only once the window is up.
+		w.ShowCollectionTitle()
+		// once the window is up, on the UI goroutine: import them, asking first for a .colpkg
+		for _, f := range open {
+			w.ImportFile(f)
+		}
+	})
 	w.Window.ShowAndRun()
 	return nil
 }
