@@ -14,8 +14,8 @@ import (
 // answer before giving up, like Anki's network timeout: a server (or a proxy) that stops
 // sending mid-answer must end the sync with an error, not hang it. Waiting for the answer
 // to begin may take HeaderTimeoutFactor times as long, since a server validating a large
-// upload is silent meanwhile.
-var IdleTimeout = 60 * time.Second
+// upload is silent meanwhile. 30 s is Anki's io_timeout_secs default.
+var IdleTimeout = 30 * time.Second
 
 // HeaderTimeoutFactor multiplies IdleTimeout for the wait before the response headers.
 const HeaderTimeoutFactor = 5
