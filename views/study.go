@@ -343,32 +343,15 @@ func (s *StudyScreen) ShowAnswer() {
 
 // Answer grades the card (1 Again … 4 Easy) and shows the next one.
 func (s *StudyScreen) Answer(ease int) {
-	if s.card == nil || !s.answerShown || s.busy || ease < 1 || ease > 4 {
+	if !s.answerShown || ease < 1 || ease > 4 {
 		return
 	}
-	s.busy = true
-	st := s.study
-	s.run.Go(func() func() {
-		ctx := context.Background()
+	s.advance(func(ctx context.Context, st *app.Study) (string, error) {
 		leech, err := st.Answer(ctx, ease)
-		var next *app.StudyCard
-		if err == nil {
-			next, err = st.Next(ctx)
+		if leech {
+			return "The card was a leech: it was tagged leech (and suspended if the options say so).", err
 		}
-		return func() {
-			s.busy = false
-			if err != nil {
-				s.fail(err)
-				return
-			}
-			s.setCard(next)
-			if leech {
-				s.say("The card was a leech: it was tagged leech (and suspended if the options say so).")
-			} else {
-				s.say("")
-			}
-			s.changed()
-		}
+		return "", err
 	})
 }
 
@@ -406,6 +389,11 @@ func (s *StudyScreen) Undo() {
 
 // act runs a card action that removes the card from today's study, then shows the next.
 func (s *StudyScreen) act(done string, fn func(ctx context.Context, st *app.Study) error) {
+	s.advance(func(ctx context.Context, st *app.Study) (string, error) { return done, fn(ctx, st) })
+}
+
+// advance runs fn off the UI goroutine, then shows the next card and fn's message.
+func (s *StudyScreen) advance(fn func(ctx context.Context, st *app.Study) (string, error)) {
 	if s.card == nil || s.busy {
 		return
 	}
@@ -413,7 +401,7 @@ func (s *StudyScreen) act(done string, fn func(ctx context.Context, st *app.Stud
 	st := s.study
 	s.run.Go(func() func() {
 		ctx := context.Background()
-		err := fn(ctx, st)
+		msg, err := fn(ctx, st)
 		var next *app.StudyCard
 		if err == nil {
 			next, err = st.Next(ctx)
@@ -425,7 +413,7 @@ func (s *StudyScreen) act(done string, fn func(ctx context.Context, st *app.Stud
 				return
 			}
 			s.setCard(next)
-			s.say(done)
+			s.say(msg)
 			s.changed()
 		}
 	})
