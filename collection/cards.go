@@ -122,7 +122,11 @@ type parsedKey struct {
 func (tx *Tx) generateCards(nt *Notetype, n *Note, targetDeck int64, isNew bool) ([]int64, error) {
 	existing := map[int]int64{} // ord -> deck
 	if !isNew {
-		rows, err := tx.tx.QueryContext(tx.ctx, "SELECT ord, did, odid FROM cards WHERE nid=? ORDER BY ord", n.ID)
+		st, err := tx.stmt("SELECT ord, did, odid FROM cards WHERE nid=? ORDER BY ord")
+		if err != nil {
+			return nil, wrapDB("read cards", err)
+		}
+		rows, err := st.QueryContext(tx.ctx, n.ID)
 		if err != nil {
 			return nil, wrapDB("read cards", err)
 		}
@@ -188,7 +192,7 @@ func (tx *Tx) generateCards(nt *Notetype, n *Note, targetDeck int64, isNew bool)
 		if err != nil {
 			return nil, err
 		}
-		_, err = tx.tx.ExecContext(tx.ctx, "INSERT INTO cards ("+cardColumns+`)
+		_, err = tx.exec("INSERT INTO cards ("+cardColumns+`)
 			VALUES (?, ?, ?, ?, ?, -1, 0, 0, ?, 0, 0, 0, 0, 0, 0, 0, 0, '{}')`,
 			id, n.ID, did, ord, tx.now.Unix(), due)
 		if err != nil {

@@ -320,6 +320,34 @@ type Tx struct {
 	colDirty  bool // models/decks/dconf/conf/tags need writing back
 	schemaMod bool
 	after     []func() // hooks run after commit
+	// stmts keeps the statements this transaction prepared, so that adding many notes or
+	// cards parses each SQL text once; they are closed when the transaction ends.
+	stmts map[string]*sql.Stmt
+}
+
+// stmt returns query prepared on the transaction, preparing it on first use.
+func (tx *Tx) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := tx.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := tx.tx.PrepareContext(tx.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
+}
+
+// exec runs a statement through the transaction's statement cache.
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	st, err := tx.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(tx.ctx, args...)
 }
 
 // Transact runs fn in one write transaction. Inside fn use only the methods of tx: the
@@ -424,7 +452,10 @@ func (tx *Tx) nextID(table string) (int64, error) {
 	}
 	for {
 		var exists int
-		err := tx.tx.QueryRowContext(tx.ctx, "SELECT count(*) FROM "+table+" WHERE id=?", id).Scan(&exists)
+		st, err := tx.stmt("SELECT count(*) FROM " + table + " WHERE id=?")
+		if err == nil {
+			err = st.QueryRowContext(tx.ctx, id).Scan(&exists)
+		}
 		if err != nil {
 			return 0, wrapDB("allocate id", err)
 		}
@@ -443,7 +474,7 @@ func (tx *Tx) nextID(table string) (int64, error) {
 
 // addGrave records a deletion for the next sync (type 0 card, 1 note, 2 deck).
 func (tx *Tx) addGrave(oid int64, kind int) error {
-	_, err := tx.tx.ExecContext(tx.ctx, "INSERT INTO graves (usn, oid, type) VALUES (-1, ?, ?)", oid, kind)
+	_, err := tx.exec("INSERT INTO graves (usn, oid, type) VALUES (-1, ?, ?)", oid, kind)
 	return wrapDB("record deletion", err)
 }
 

@@ -171,7 +171,7 @@ func (tx *Tx) writeNote(n *Note, insert bool) error {
 	if !insert {
 		verb = "INSERT OR REPLACE"
 	}
-	_, err := tx.tx.ExecContext(tx.ctx, verb+` INTO notes (id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data)
+	_, err := tx.exec(verb+` INTO notes (id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.ID, n.GUID, n.NotetypeID, n.Mod, n.USN, joinTags(n.Tags), strings.Join(n.Fields, FieldSeparator),
 		sfld, csum, n.Flags, n.Data)

@@ -236,7 +236,7 @@ func (tx *Tx) PutCard(c *Card) error {
 	if data == "" {
 		data = "{}"
 	}
-	_, err := tx.tx.ExecContext(tx.ctx, "INSERT OR REPLACE INTO cards ("+cardColumns+`)
+	_, err := tx.exec("INSERT OR REPLACE INTO cards ("+cardColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.NoteID, c.DeckID, c.Ord, c.Mod, c.USN, c.Type, c.Queue, c.Due, c.Interval, c.Factor,
 		c.Reps, c.Lapses, c.Left, c.OriginalDue, c.OriginalDeckID, c.Flags, data)
@@ -253,7 +253,7 @@ type RevlogEntry struct {
 
 // PutRevlog inserts a review log row; an existing id is left as it is (revlog is insert-only).
 func (tx *Tx) PutRevlog(r RevlogEntry) error {
-	_, err := tx.tx.ExecContext(tx.ctx, `INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type)
+	_, err := tx.exec(`INSERT OR IGNORE INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.CardID, r.USN, r.Ease, r.Interval, r.LastInterval, r.Factor, r.Time, r.Type)
 	return wrapDB("put revlog", err)
 }
