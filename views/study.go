@@ -485,7 +485,6 @@ func (s *StudyScreen) EditNote() {
 		return
 	}
 	ed := newEditor(s.svc, s.run, s.win)
-	ed.ShowNote(s.card.NoteID)
 	d := dialog.NewCustom("Edit Note", "Close", ed.Content, s.win)
 	d.SetOnClosed(func() {
 		ed.Flush()
@@ -493,6 +492,10 @@ func (s *StudyScreen) EditNote() {
 	})
 	d.Resize(fyne.NewSize(720, 520))
 	d.Show()
+	// Loading the note fills the editor's widgets when it finishes: start it only once the
+	// dialog is laid out, so nothing here measures those widgets while they are being filled
+	// (Fyne's test driver applies results on the worker goroutine).
+	ed.ShowNote(s.card.NoteID)
 }
 
 func (s *StudyScreen) reload() {
