@@ -216,24 +216,13 @@ type Changes struct {
 // SHA-1) and removed files are marked dirty for the next media sync, as Anki does at sync start.
 func (f *Folder) Scan(ctx context.Context) (Changes, error) {
 	var ch Changes
-	known := map[string]Entry{}
-	rows, err := f.db.QueryContext(ctx, "SELECT fname, csum, mtime, dirty FROM media")
+	all, err := f.Entries(ctx)
 	if err != nil {
 		return ch, fmt.Errorf("media scan: %w", err)
 	}
-	for rows.Next() {
-		var e Entry
-		var csum sql.NullString
-		if err := rows.Scan(&e.Name, &csum, &e.MTime, &e.Dirty); err != nil {
-			rows.Close()
-			return ch, fmt.Errorf("media scan: %w", err)
-		}
-		e.SHA1 = csum.String
+	known := make(map[string]Entry, len(all))
+	for _, e := range all {
 		known[e.Name] = e
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return ch, fmt.Errorf("media scan: %w", err)
 	}
 	entries, err := os.ReadDir(f.dir)
 	if err != nil {
@@ -292,9 +281,18 @@ func (f *Folder) Scan(ctx context.Context) (Changes, error) {
 
 // Entries lists the files the database knows, deleted ones included, by name.
 func (f *Folder) Entries(ctx context.Context) ([]Entry, error) {
-	rows, err := f.db.QueryContext(ctx, "SELECT fname, csum, mtime, dirty FROM media ORDER BY fname")
+	return f.queryEntries(ctx, "")
+}
+
+// queryEntries reads media rows matching where (empty: all), ordered by name.
+func (f *Folder) queryEntries(ctx context.Context, where string) ([]Entry, error) {
+	q := "SELECT fname, csum, mtime, dirty FROM media"
+	if where != "" {
+		q += " WHERE " + where
+	}
+	rows, err := f.db.QueryContext(ctx, q+" ORDER BY fname")
 	if err != nil {
-		return nil, fmt.Errorf("media entries: %w", err)
+		return nil, fmt.Errorf("media database: %w", err)
 	}
 	defer rows.Close()
 	var out []Entry
@@ -302,7 +300,7 @@ func (f *Folder) Entries(ctx context.Context) ([]Entry, error) {
 		var e Entry
 		var csum sql.NullString
 		if err := rows.Scan(&e.Name, &csum, &e.MTime, &e.Dirty); err != nil {
-			return nil, fmt.Errorf("media entries: %w", err)
+			return nil, fmt.Errorf("media database: %w", err)
 		}
 		e.SHA1 = csum.String
 		out = append(out, e)

@@ -33,22 +33,7 @@ func (f *Folder) Lookup(ctx context.Context, name string) (Entry, bool, error) {
 
 // Dirty lists the entries changed since the last media sync (additions and deletions).
 func (f *Folder) Dirty(ctx context.Context) ([]Entry, error) {
-	rows, err := f.db.QueryContext(ctx, "SELECT fname, csum, mtime, dirty FROM media WHERE dirty=1 ORDER BY fname")
-	if err != nil {
-		return nil, fmt.Errorf("media database: %w", err)
-	}
-	defer rows.Close()
-	var out []Entry
-	for rows.Next() {
-		var e Entry
-		var csum sql.NullString
-		if err := rows.Scan(&e.Name, &csum, &e.MTime, &e.Dirty); err != nil {
-			return nil, fmt.Errorf("media database: %w", err)
-		}
-		e.SHA1 = csum.String
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return f.queryEntries(ctx, "dirty=1")
 }
 
 // MarkClean records that the server has the current state of names.
