@@ -52,34 +52,23 @@ func (c *Collection) AddRenderFilter(fn RenderFilter) {
 	c.hooks.mu.Unlock()
 }
 
-func (tx *Tx) fireNoteAdded(n *Note) {
+// queueHooks runs fns with a copy of v once the transaction has committed. The hook list is
+// read now, so hooks registered during the transaction do not see it.
+func queueHooks[T any](tx *Tx, list *[]func(*T), v T) {
 	h := &tx.c.hooks
 	h.mu.RLock()
-	fns := h.noteAdded
+	fns := *list
 	h.mu.RUnlock()
 	if len(fns) == 0 {
 		return
 	}
-	cp := *n
 	tx.after = append(tx.after, func() {
 		for _, fn := range fns {
-			fn(&cp)
+			fn(&v)
 		}
 	})
 }
 
-func (tx *Tx) fireNoteUpdated(n *Note) {
-	h := &tx.c.hooks
-	h.mu.RLock()
-	fns := h.noteUpdated
-	h.mu.RUnlock()
-	if len(fns) == 0 {
-		return
-	}
-	cp := *n
-	tx.after = append(tx.after, func() {
-		for _, fn := range fns {
-			fn(&cp)
-		}
-	})
-}
+func (tx *Tx) fireNoteAdded(n *Note) { queueHooks(tx, &tx.c.hooks.noteAdded, *n) }
+
+func (tx *Tx) fireNoteUpdated(n *Note) { queueHooks(tx, &tx.c.hooks.noteUpdated, *n) }

@@ -24,18 +24,7 @@ func (tx *Tx) FireCardAnswered(card *Card, ease int) {
 
 // FireLeech queues the OnLeech hooks with a copy of card as it was saved.
 func (tx *Tx) FireLeech(card *Card) {
-	h := &tx.c.hooks
-	h.mu.RLock()
-	fns := h.leech
-	h.mu.RUnlock()
-	if len(fns) == 0 {
-		return
-	}
 	cp := *card
 	cp.col = tx.c
-	tx.after = append(tx.after, func() {
-		for _, fn := range fns {
-			fn(&cp)
-		}
-	})
+	queueHooks(tx, &tx.c.hooks.leech, cp)
 }
