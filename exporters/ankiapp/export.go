@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/deckhand-app/deckhand/internal/atomicfile"
 	"mime"
 	"os"
 	"path/filepath"
@@ -138,7 +139,7 @@ func Export(ctx context.Context, col *collection.Collection, noteIDs []int64, pa
 	} else {
 		out = docs[0]
 	}
-	if err := writeFileAtomic(path, out); err != nil {
+	if err := atomicfile.WriteFile(path, out, 0o644); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	return sum, nil
@@ -352,24 +353,4 @@ func sides(nt *collection.Notetype, name string, _ int) string {
 		}
 	}
 	return s
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -8,8 +8,7 @@ package csv
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/deckhand-app/deckhand/internal/atomicfile"
 	"regexp"
 	"sort"
 	"strings"
@@ -176,7 +175,7 @@ func Export(ctx context.Context, col *collection.Collection, noteIDs []int64, pa
 			opt.Progress(i+1, len(notes))
 		}
 	}
-	if err := writeFileAtomic(path, []byte(b.String())); err != nil {
+	if err := atomicfile.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return 0, fmt.Errorf("export: %w", err)
 	}
 	if opt.Progress != nil {
@@ -245,24 +244,4 @@ func (w *writer) record(fields []string) {
 		w.b.WriteByte('"')
 	}
 	w.b.WriteByte('\n')
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
