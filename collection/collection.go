@@ -55,6 +55,7 @@ type Collection struct {
 	Media   *media.Folder
 	hooks   hooks
 	changes atomic.Uint64 // committed transactions (changes_counter.go)
+	textIdx textIndex     // notes' text for searches (textindex.go)
 }
 
 // Create makes a new, empty collection at path (which must not exist) with Anki's stock note

@@ -80,12 +80,19 @@ func (c *Collection) FindNotes(ctx context.Context, query string, order Order) (
 }
 
 func (c *Collection) find(ctx context.Context, query string, kind search.Kind, order Order) ([]int64, error) {
-	sqlText, args, err := search.SQL(query, kind, order, c.SearchContext())
+	sc := c.SearchContext()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	c.searchTexts(ctx, sc)
+	if order.Column == SortSortField {
+		if ids, ok, err := c.findSorted(ctx, query, kind, order.Desc, sc); ok || err != nil {
+			return ids, err
+		}
+	}
+	sqlText, args, err := search.SQL(query, kind, order, sc)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
 	ids, err := queryIDs(ctx, c.db, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", query, err)

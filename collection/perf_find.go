@@ -32,6 +32,22 @@ func (c *Collection) findPage(ctx context.Context, query string, kind search.Kin
 		return Page{}, fmt.Errorf("search %q: negative offset or limit", query)
 	}
 	sc := c.SearchContext()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	c.searchTexts(ctx, sc)
+	if order.Column == SortSortField {
+		ids, ok, err := c.findSorted(ctx, query, kind, order.Desc, sc)
+		if err != nil {
+			return Page{}, err
+		}
+		if ok {
+			p := Page{Total: len(ids)}
+			if offset < len(ids) {
+				p.IDs = ids[offset:min(len(ids), offset+limit)]
+			}
+			return p, nil
+		}
+	}
 	countSQL, countArgs, err := search.SQL(query, kind, Order{}, sc)
 	if err != nil {
 		return Page{}, err
@@ -45,8 +61,6 @@ func (c *Collection) findPage(ctx context.Context, query string, kind search.Kin
 	n := len(args)
 	pageSQL += fmt.Sprintf(" LIMIT ?%d OFFSET ?%d", n+1, n+2)
 	args = append(args, limit, offset)
-	c.mu.RLock()
-	defer c.mu.RUnlock()
 	var p Page
 	if err := c.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+countSQL+")", countArgs...).Scan(&p.Total); err != nil {
 		return Page{}, fmt.Errorf("search %q: %w", query, wrapDB("count", err))

@@ -42,6 +42,9 @@ type Context struct {
 	Now            int64 // unix seconds
 	LearnAheadSecs int64 // Anki's collapseTime, default 1200
 	IgnoreAccents  bool  // preference: plain text searches behave like nc:
+	// Texts, when set, returns the notes' text held in memory (nil: not available); plain
+	// text, field and tag conditions are then answered from it instead of by a table scan.
+	Texts func() *TextIndex
 }
 
 // Kind selects what the query returns.

@@ -79,6 +79,29 @@ func SQL(query string, kind Kind, order Order, ctx *Context) (string, []any, err
 	return sb.String(), w.args, nil
 }
 
+// SQLWithNotes is SQL without an order whose rows are (card id, note id, card ord) for
+// Cards and (note id, note id, 0) for Notes, for callers that sort the ids themselves.
+func SQLWithNotes(query string, kind Kind, ctx *Context) (string, []any, error) {
+	q, args, err := SQL(query, kind, Order{}, ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, prefix := range []string{"select c.id from", "select n.id from", "select distinct n.id from"} {
+		if rest, ok := strings.CutPrefix(q, prefix); ok {
+			cols := "c.id, c.nid, c.ord"
+			if prefix != "select c.id from" {
+				cols = "n.id, n.id, 0"
+			}
+			sel := "select "
+			if strings.Contains(prefix, "distinct") {
+				sel = "select distinct "
+			}
+			return sel + cols + " from" + rest, args, nil
+		}
+	}
+	return "", nil, fmt.Errorf("search: unexpected statement %.40q", q)
+}
+
 // reqTable says which tables a query needs, as Anki's RequiredTable.
 type reqTable int
 
@@ -336,6 +359,11 @@ func (w *writer) unqualified(text string, noCombining, strip bool) error {
 		w.write("n.mid in (", idsSQL(cloze), ") and ")
 	}
 	if !w.anyExcluded() {
+		if idx := w.texts(); idx != nil && flags == 0 {
+			w.args = w.args[:len(w.args)-1] // the LIKE argument is not needed
+			w.inNotes(idx.TextNotes("%" + s + "%"))
+			return nil
+		}
 		w.write("(", sfld, " like ", ph, ` escape '\' or `, flds, " like ", ph, ` escape '\')`)
 		return nil
 	}
@@ -479,6 +507,10 @@ func (w *writer) field(name, val string, mode FieldMode) error {
 		if mode == ModeNoCombining {
 			flds = fmt.Sprintf(processedFlds, ptNoCombining)
 			v = foldAccents(v)
+		}
+		if idx := w.texts(); idx != nil && mode != ModeNoCombining {
+			w.fieldFromIndex(idx, matched, v)
+			return nil
 		}
 		ph := w.arg(v)
 		for _, m := range matched {
@@ -689,6 +721,11 @@ func (w *writer) tag(tag string, mode FieldMode) error {
 		return err
 	}
 	literal := toText(tag)
+	if idx := w.texts(); idx != nil {
+		re, _ := compileRegex(pattern)
+		w.inNotes(idx.TagNotes(re, globPrefix(tag)))
+		return nil
+	}
 	if isGlob(tag) || !isASCII(literal) {
 		// A LIKE on the literal text before the first wildcard rules most notes out inside
 		// SQLite; tag strings with non-ASCII characters skip it (LIKE folds ASCII only).
@@ -860,4 +897,44 @@ func isSpace(r rune) bool {
 		return true
 	}
 	return r >= 0x2000 && r <= 0x200A
+}
+
+// texts returns the in-memory note text, or nil to use SQL.
+func (w *writer) texts() *TextIndex {
+	if w.ctx.Texts == nil {
+		return nil
+	}
+	return w.ctx.Texts()
+}
+
+// inNotes writes a condition true for exactly these notes.
+func (w *writer) inNotes(ids []int64) {
+	if len(ids) == 0 {
+		w.write("false")
+		return
+	}
+	w.write("n.id in (select value from json_each(", w.arg(jsonIDs(ids)), "))")
+}
+
+// fieldFromIndex is field:value over the in-memory text: the same LIKE patterns as the
+// SQL form (fieldPattern), each restricted to its note type.
+func (w *writer) fieldFromIndex(idx *TextIndex, matched []ntFields, v string) {
+	var ids []int64
+	for _, m := range matched {
+		for _, r := range ranges(m.ords, false) {
+			parts := make([]string, 0, len(m.nt.Fields))
+			for i := 0; i < len(m.nt.Fields); i++ {
+				switch {
+				case i == r[0]:
+					parts = append(parts, v)
+				case i > r[0] && i < r[1]:
+				default:
+					parts = append(parts, "%")
+				}
+			}
+			ids = append(ids, idx.FieldNotes(m.nt.ID, strings.Join(parts, "\x1f"))...)
+		}
+	}
+	slices.Sort(ids)
+	w.inNotes(slices.Compact(ids))
 }

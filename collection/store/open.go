@@ -102,6 +102,9 @@ func Open(ctx context.Context, path string, opt Options) (*sql.DB, error) {
 		q.Add("_txlock", "immediate")
 	}
 	q.Add("_pragma", "foreign_keys(0)")
+	// 40 MiB of page cache, as Anki uses: SQLite's default 2 MB makes every search over a
+	// large collection re-read the notes table through pread calls (15 % of a text search).
+	q.Add("_pragma", "cache_size(-40960)")
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	db, err := sql.Open(DriverName, dsn)
 	if err != nil {

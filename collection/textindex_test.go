@@ -1,0 +1,138 @@
+package collection_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/deckhand-app/deckhand/collection"
+)
+
+// The in-memory text index must give exactly the answers of the SQL it replaces (LIKE with
+// ASCII-only case folding, Anki's field patterns, the tag regex), including the odd cases.
+func TestTextIndexAgreesWithSQL(t *testing.T) {
+	col := newCol(t)
+	ctx := context.Background()
+	r := rand.New(rand.NewSource(3))
+	words := []string{"time", "Time", "TIME", "water", "wAter", "fire", "world", "héllo", "HÉLLO",
+		"école", "École", "straße", "STRASSE", "日本語", "中文", "<b>bold</b>", "a_b", "a%b", `a\b`,
+		"a*b", "12345", "3.5", "\u212a", "k", "ſ", "s", "x\x00y", "hello world", "timetable", "[sound:x.mp3]"}
+	tags := []string{"foo", "FOO::bar", "foo::baz", "food", "école", "École::x", "\u212aelvin", "kelvin",
+		"a_b", "time::now", "time::later::soon", "timer", "日本"}
+	pick := func(n int) string {
+		var parts []string
+		for i := 0; i < n; i++ {
+			parts = append(parts, words[r.Intn(len(words))])
+		}
+		return strings.Join(parts, " ")
+	}
+	for i := 0; i < 300; i++ {
+		nt := "Basic"
+		if i%3 == 1 {
+			nt = "Basic (and reversed card)"
+		}
+		front, back := pick(1+r.Intn(3)), pick(r.Intn(4))
+		if i%10 == 0 {
+			front = fmt.Sprint(r.Intn(100000)) // a numeric sort field is stored as an integer
+		}
+		n := addNote(t, col, nt, collection.DefaultDeckID, front, back)
+		if i%2 == 0 {
+			n.Tags = []string{tags[r.Intn(len(tags))], tags[r.Intn(len(tags))]}
+			if err := col.UpdateNote(ctx, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := scalar[int](t, col, "select count(*) from notes where typeof(sfld) = 'integer'"); got == 0 {
+		t.Fatal("no integer sort fields to test")
+	}
+	queries := []string{"time", "TIME", "tim_", "t*e", "wa*er", "héllo", "HÉLLO", "é", "É", "straße",
+		"日本", `a\_b`, "a_b", `a\*b`, "a%b", `a\\b`, "123", "3.5", "k", "\u212a", "s", "ſ", "x", "y",
+		`"hello world"`, "-time", "time or water", "time water", "time -fire", "b", "<b>", "sound",
+		"front:*world*", "front:time", "Front:TIME*", "back:_*", "back:", "front:12*", "f*:*e*",
+		"front:héllo*", `front:a\_b`, "back:*\u212a*",
+		"tag:foo", "tag:FOO", "tag:foo::bar", "tag:foo::*", "tag:fo*", "tag:école", "tag:ÉCOLE",
+		"tag:é*", "tag:kelvin", "tag:k*", "tag:a_b", "tag:a\\_b", "tag:time::*", "tag:time*", "tag:日本",
+		"tag:none", "tag:*", "-tag:foo", "tag:foo time", "nc:ecole", "w:time", "re:t.me",
+		"(time or tag:foo) -is:new", "deck:Default time"}
+	kinds := []struct {
+		name string
+		find func(context.Context, string, collection.Order) ([]int64, error)
+	}{{"cards", col.FindCards}, {"notes", col.FindNotes}}
+	orders := []collection.Order{{}, {Column: collection.SortSortField}, {Column: collection.SortCreated, Desc: true}}
+	run := func(min int) map[string][]int64 {
+		restore := collection.SetMinIndexedNotes(min)
+		defer restore()
+		out := map[string][]int64{}
+		for _, q := range queries {
+			for _, k := range kinds {
+				for oi, o := range orders {
+					ids, err := k.find(ctx, q, o)
+					if err != nil {
+						t.Fatalf("%s %q: %v", k.name, q, err)
+					}
+					if o.Column == collection.SortNone {
+						slices.Sort(ids)
+					}
+					out[fmt.Sprintf("%s %q order %d", k.name, q, oi)] = ids
+				}
+			}
+		}
+		return out
+	}
+	viaSQL := run(1 << 30)
+	viaIndex := run(0)
+	matched := 0
+	for key, want := range viaSQL {
+		got := viaIndex[key]
+		if !slices.Equal(got, want) {
+			// equal sort keys may come in another order: compare the sets and the keys
+			sg, sw := slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))
+			if !slices.Equal(sg, sw) || !strings.Contains(key, "order 1") ||
+				!slices.Equal(sortKeys(t, col, key, got), sortKeys(t, col, key, want)) {
+				t.Errorf("%s: index %d ids, SQL %d ids, in another order", key, len(got), len(want))
+			}
+		}
+		if len(want) > 0 {
+			matched++
+		}
+	}
+	if matched < len(viaSQL)*2/3 {
+		t.Errorf("only %d of %d searches match anything: the data does not exercise the index", matched, len(viaSQL))
+	}
+	// a change is seen by the next search
+	restore := collection.SetMinIndexedNotes(0)
+	defer restore()
+	before, _ := col.FindNotes(ctx, "zebra", collection.Order{})
+	n := addNote(t, col, "Basic", collection.DefaultDeckID, "Zebra crossing", "")
+	after, _ := col.FindNotes(ctx, "zebra", collection.Order{})
+	if len(before) != 0 || !slices.Equal(after, []int64{n.ID}) {
+		t.Errorf("after adding a note: before %v after %v", before, after)
+	}
+	if err := col.RemoveNotes(ctx, []int64{n.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if gone, _ := col.FindNotes(ctx, "zebra", collection.Order{}); len(gone) != 0 {
+		t.Errorf("removed note still found: %v", gone)
+	}
+	page, err := col.FindCardsPage(ctx, "time", collection.Order{Column: collection.SortSortField}, 0, 10)
+	if err != nil || page.Total != len(viaSQL[`cards "time" order 1`]) || !slices.Equal(page.IDs, viaSQL[`cards "time" order 1`][:10]) {
+		t.Errorf("FindCardsPage with the index: %+v %v", page, err)
+	}
+}
+
+// sortKeys is the sort field (ASCII-folded, as collate nocase) of each result.
+func sortKeys(t *testing.T, col *collection.Collection, key string, ids []int64) []string {
+	q := "select lower(cast(n.sfld as text)) from cards c join notes n on n.id = c.nid where c.id = ?"
+	if strings.HasPrefix(key, "notes") {
+		q = "select lower(cast(sfld as text)) from notes n where id = ?"
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = scalar[string](t, col, q, id)
+	}
+	return out
+}
