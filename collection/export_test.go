@@ -7,3 +7,11 @@ func SetMinIndexedNotes(n int) (restore func()) {
 	minIndexedNotes = n
 	return func() { minIndexedNotes = old }
 }
+
+// UseTextIndex turns the searches' use of the in-memory text index on or off (the index
+// itself is kept) and returns a function that restores the setting.
+func UseTextIndex(on bool) (restore func()) {
+	old := useTextIndex
+	useTextIndex = on
+	return func() { useTextIndex = old }
+}

@@ -1,54 +1,161 @@
 package collection
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/deckhand-app/deckhand/collection/search"
 )
 
 // textIndex keeps the notes' text in memory for searches (search.TextIndex). It is built
-// on the first search that needs it and thrown away by any committed change (the change
-// counter), so a search never sees stale text; the next search builds it again.
+// on the first search that needs it. Temporary triggers note the id of every note a
+// transaction inserts, changes or deletes; when the change counter has moved, the next
+// search re-reads only those notes (a full rebuild when many changed), so a search never
+// sees stale text and an edit costs a few milliseconds, not a rebuild.
 type textIndex struct {
-	mu  sync.Mutex
-	idx *search.TextIndex
-	at  uint64 // c.Changes() when built
+	mu      sync.Mutex
+	idx     *search.TextIndex
+	at      uint64 // c.Changes() when idx was last brought up to date
+	seenSeq int64  // dh_text_dirty rows up to this seq are in idx
 }
 
 // minIndexedNotes: below this a table scan is quick and the memory is not worth it.
 var minIndexedNotes = 2000
 
-// texts returns the current index, building it if needed. The caller holds c.mu for
-// reading, so no transaction commits while the notes are read.
+// useTextIndex lets tests compare the index with plain SQL without dropping the index.
+var useTextIndex = true
+
+// The triggers run inside the writing transaction, so a rolled-back change leaves no row.
+const textDirtySQL = `
+CREATE TEMP TABLE IF NOT EXISTS dh_text_dirty (seq INTEGER PRIMARY KEY, id INTEGER NOT NULL);
+CREATE TEMP TRIGGER IF NOT EXISTS dh_text_ins AFTER INSERT ON main.notes
+	BEGIN INSERT INTO dh_text_dirty (id) VALUES (new.id); END;
+CREATE TEMP TRIGGER IF NOT EXISTS dh_text_upd AFTER UPDATE ON main.notes
+	BEGIN INSERT INTO dh_text_dirty (id) VALUES (old.id); INSERT INTO dh_text_dirty (id) VALUES (new.id); END;
+CREATE TEMP TRIGGER IF NOT EXISTS dh_text_del AFTER DELETE ON main.notes
+	BEGIN INSERT INTO dh_text_dirty (id) VALUES (old.id); END;
+DELETE FROM dh_text_dirty;`
+
+const textRowsSQL = `SELECT id, mid, cast(sfld AS text), flds, tags, typeof(sfld),
+	CASE WHEN typeof(sfld) IN ('integer', 'real') THEN sfld ELSE 0 END FROM notes`
+
+// texts returns the current index, building or patching it if needed; nil when the
+// collection is too small to need one. The caller holds c.mu for reading, so no
+// transaction commits meanwhile.
 func (c *Collection) texts(ctx context.Context) (*search.TextIndex, error) {
 	t := &c.textIdx
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	at := c.Changes()
+	if t.idx != nil && t.idx.Len() < minIndexedNotes {
+		t.idx = nil // the collection shrank (or a test raised the bar)
+	}
 	if t.idx != nil && t.at == at {
 		return t.idx, nil
 	}
+	if t.idx != nil {
+		idx, seq, ok, err := c.patchTexts(ctx, t.idx, t.seenSeq)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			t.idx, t.at, t.seenSeq = idx, at, seq
+			return idx, nil
+		}
+	}
 	t.idx = nil
-	var n int
-	if err := c.db.QueryRowContext(ctx, "SELECT count(*) FROM notes").Scan(&n); err != nil {
+	var n, size int
+	if err := c.db.QueryRowContext(ctx, "SELECT count(*), coalesce(sum(length(flds)), 0) FROM notes").Scan(&n, &size); err != nil {
 		return nil, fmt.Errorf("index note text: %w", err)
 	}
 	if n < minIndexedNotes {
 		return nil, nil
 	}
-	// cast: LIKE sees an integer or real sort field as its text form; the type and the
-	// number order the notes as "order by sfld" does
-	rows, err := c.db.QueryContext(ctx, `SELECT id, mid, cast(sfld AS text), flds, tags, typeof(sfld),
-		CASE WHEN typeof(sfld) IN ('integer', 'real') THEN sfld ELSE 0 END FROM notes ORDER BY id`)
-	if err != nil {
+	// the triggers first: from here on every change is noted
+	if _, err := c.db.ExecContext(ctx, textDirtySQL); err != nil {
 		return nil, fmt.Errorf("index note text: %w", err)
 	}
+	b := search.NewTextIndexBuilder(n, size+n)
+	if err := readTexts(ctx, c.db, textRowsSQL+" ORDER BY id", nil, func(id, mid int64, sfld, flds, tags []byte, typ byte, num float64) {
+		b.Add(id, mid, sfld, flds, tags, typ, num)
+	}); err != nil {
+		return nil, err
+	}
+	t.idx, t.at, t.seenSeq = b.Build(), at, 0
+	return t.idx, nil
+}
+
+// patchTexts brings idx up to date with the notes changed since seq. ok is false when a
+// full rebuild is better (many changes) or needed (the triggers are gone: a new connection).
+func (c *Collection) patchTexts(ctx context.Context, idx *search.TextIndex, seq int64) (*search.TextIndex, int64, bool, error) {
+	var triggers int
+	var maxSeq int64
+	if err := c.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger'
+		AND name IN ('dh_text_ins', 'dh_text_upd', 'dh_text_del')), coalesce((SELECT max(seq) FROM temp.dh_text_dirty), 0)`).Scan(&triggers, &maxSeq); err != nil {
+		return nil, 0, false, nil // no table: rebuild
+	}
+	if triggers != 3 || maxSeq < seq {
+		return nil, 0, false, nil
+	}
+	changed, err := queryIDs(ctx, c.db, "SELECT DISTINCT id FROM temp.dh_text_dirty WHERE seq > ? ORDER BY id", seq)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("index note text: %w", err)
+	}
+	if len(changed) > idx.Len()/10 {
+		return nil, 0, false, nil
+	}
+	type note struct {
+		id, mid          int64
+		sfld, flds, tags []byte
+		typ              byte
+		num              float64
+	}
+	var fresh []note // the changed notes that still exist, by id
+	if len(changed) > 0 {
+		ids, _ := json.Marshal(changed)
+		err := readTexts(ctx, c.db, textRowsSQL+" WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", []any{string(ids)},
+			func(id, mid int64, sfld, flds, tags []byte, typ byte, num float64) {
+				fresh = append(fresh, note{id, mid, bytes.Clone(sfld), bytes.Clone(flds), bytes.Clone(tags), typ, num})
+			})
+		if err != nil {
+			return nil, 0, false, err
+		}
+	}
+	old := idx.IDs()
+	b := search.NewTextIndexBuilder(len(old)+len(fresh), 0)
+	i, j := 0, 0
+	for i < len(old) || j < len(fresh) {
+		switch {
+		case j == len(fresh) || (i < len(old) && old[i] < fresh[j].id):
+			if _, gone := slices.BinarySearch(changed, old[i]); !gone {
+				b.AddFrom(idx, i)
+			}
+			i++
+		default:
+			if i < len(old) && old[i] == fresh[j].id {
+				i++
+			}
+			f := fresh[j]
+			b.Add(f.id, f.mid, f.sfld, f.flds, f.tags, f.typ, f.num)
+			j++
+		}
+	}
+	return b.Build(), maxSeq, true, nil
+}
+
+// readTexts runs a textRowsSQL query and hands each row to fn (slices valid during the call).
+func readTexts(ctx context.Context, db *sql.DB, q string, args []any, fn func(id, mid int64, sfld, flds, tags []byte, typ byte, num float64)) error {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("index note text: %w", err)
+	}
 	defer rows.Close()
-	b := search.NewTextIndexBuilder(n)
 	var (
 		id, mid                int64
 		sfld, flds, tags, kind sql.RawBytes
@@ -56,7 +163,7 @@ func (c *Collection) texts(ctx context.Context) (*search.TextIndex, error) {
 	)
 	for rows.Next() {
 		if err := rows.Scan(&id, &mid, &sfld, &flds, &tags, &kind, &num); err != nil {
-			return nil, fmt.Errorf("index note text: %w", err)
+			return fmt.Errorf("index note text: %w", err)
 		}
 		typ := search.SortText
 		switch string(kind) {
@@ -67,18 +174,20 @@ func (c *Collection) texts(ctx context.Context) (*search.TextIndex, error) {
 		case "blob":
 			typ = search.SortBlob
 		}
-		b.Add(id, mid, sfld, flds, tags, typ, num)
+		fn(id, mid, sfld, flds, tags, typ, num)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("index note text: %w", err)
+		return fmt.Errorf("index note text: %w", err)
 	}
-	t.idx, t.at = b.Build(), at
-	return t.idx, nil
+	return nil
 }
 
 // searchTexts plugs the index into a search context; a failure to build it only costs
 // speed (the search runs in SQL), so it is logged, not returned.
 func (c *Collection) searchTexts(ctx context.Context, sc *search.Context) {
+	if !useTextIndex {
+		return
+	}
 	sc.Texts = func() *search.TextIndex {
 		idx, err := c.texts(ctx)
 		if err != nil {
@@ -94,6 +203,9 @@ func (c *Collection) searchTexts(ctx context.Context, sc *search.Context) {
 // ok is false when the index is not available (small collection) and SQL should sort.
 // The caller holds c.mu for reading.
 func (c *Collection) findSorted(ctx context.Context, query string, kind search.Kind, desc bool, sc *search.Context) ([]int64, bool, error) {
+	if !useTextIndex {
+		return nil, false, nil
+	}
 	idx, err := c.texts(ctx)
 	if err != nil || idx == nil {
 		return nil, false, nil

@@ -63,9 +63,9 @@ func TestTextIndexAgreesWithSQL(t *testing.T) {
 		find func(context.Context, string, collection.Order) ([]int64, error)
 	}{{"cards", col.FindCards}, {"notes", col.FindNotes}}
 	orders := []collection.Order{{}, {Column: collection.SortSortField}, {Column: collection.SortCreated, Desc: true}}
-	run := func(min int) map[string][]int64 {
-		restore := collection.SetMinIndexedNotes(min)
-		defer restore()
+	defer collection.SetMinIndexedNotes(0)()
+	run := func(index bool) map[string][]int64 {
+		defer collection.UseTextIndex(index)()
 		out := map[string][]int64{}
 		for _, q := range queries {
 			for _, k := range kinds {
@@ -83,31 +83,78 @@ func TestTextIndexAgreesWithSQL(t *testing.T) {
 		}
 		return out
 	}
-	viaSQL := run(1 << 30)
-	viaIndex := run(0)
-	matched := 0
-	for key, want := range viaSQL {
-		got := viaIndex[key]
-		if !slices.Equal(got, want) {
-			// equal sort keys may come in another order: compare the sets and the keys
-			sg, sw := slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))
-			if !slices.Equal(sg, sw) || !strings.Contains(key, "order 1") ||
-				!slices.Equal(sortKeys(t, col, key, got), sortKeys(t, col, key, want)) {
-				t.Errorf("%s: index %d ids, SQL %d ids, in another order", key, len(got), len(want))
+	compare := func(round string) map[string][]int64 {
+		viaSQL := run(false)
+		viaIndex := run(true)
+		matched := 0
+		for key, want := range viaSQL {
+			got := viaIndex[key]
+			if !slices.Equal(got, want) {
+				// equal sort keys may come in another order: compare the sets and the keys
+				sg, sw := slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))
+				if !slices.Equal(sg, sw) || !strings.Contains(key, "order 1") ||
+					!slices.Equal(sortKeys(t, col, key, got), sortKeys(t, col, key, want)) {
+					t.Errorf("%s, %s: index %d ids, SQL %d ids, in another order", round, key, len(got), len(want))
+				}
+			}
+			if len(want) > 0 {
+				matched++
 			}
 		}
-		if len(want) > 0 {
-			matched++
+		if matched < len(viaSQL)*2/3 {
+			t.Errorf("%s: only %d of %d searches match anything: the data does not exercise the index", round, matched, len(viaSQL))
 		}
+		return viaSQL
 	}
-	if matched < len(viaSQL)*2/3 {
-		t.Errorf("only %d of %d searches match anything: the data does not exercise the index", matched, len(viaSQL))
+	viaSQL := compare("built")
+	// Edits patch the index: change fields and tags, delete and add notes, in rounds small
+	// enough to be patched (and one large enough to force a rebuild), then compare again.
+	for round, edits := range []int{1, 5, 20, 200} {
+		nids, err := col.FindNotes(ctx, "", collection.Order{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for e := 0; e < edits; e++ {
+			nid := nids[r.Intn(len(nids))]
+			n, err := col.GetNote(ctx, nid)
+			if err != nil {
+				continue // deleted in this round
+			}
+			switch r.Intn(4) {
+			case 0:
+				n.Fields[0] = pick(1 + r.Intn(2))
+				err = col.UpdateNote(ctx, n)
+			case 1:
+				n.Tags = []string{tags[r.Intn(len(tags))]}
+				err = col.UpdateNote(ctx, n)
+			case 2:
+				err = col.RemoveNotes(ctx, []int64{nid})
+			default:
+				addNote(t, col, "Basic", collection.DefaultDeckID, pick(2), pick(1))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		compare(fmt.Sprintf("round %d (%d edits)", round, edits))
 	}
+	// the triggers vanish with a new connection: the index must notice and rebuild
+	if _, err := col.DB().Exec("DROP TRIGGER temp.dh_text_upd"); err != nil {
+		t.Fatal(err)
+	}
+	nids, _ := col.FindNotes(ctx, "", collection.Order{})
+	n, _ := col.GetNote(ctx, nids[0])
+	n.Fields[0] = "quagga"
+	if err := col.UpdateNote(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := col.FindNotes(ctx, "quagga", collection.Order{}); !slices.Equal(got, []int64{n.ID}) {
+		t.Errorf("edit made while the triggers were missing: found %v", got)
+	}
+	viaSQL = compare("after losing the triggers")
 	// a change is seen by the next search
-	restore := collection.SetMinIndexedNotes(0)
-	defer restore()
 	before, _ := col.FindNotes(ctx, "zebra", collection.Order{})
-	n := addNote(t, col, "Basic", collection.DefaultDeckID, "Zebra crossing", "")
+	n = addNote(t, col, "Basic", collection.DefaultDeckID, "Zebra crossing", "")
 	after, _ := col.FindNotes(ctx, "zebra", collection.Order{})
 	if len(before) != 0 || !slices.Equal(after, []int64{n.ID}) {
 		t.Errorf("after adding a note: before %v after %v", before, after)

@@ -65,6 +65,15 @@ func (a *arena) add(s []byte) {
 	a.off = append(a.off, uint32(len(a.buf)))
 }
 
+func (a *arena) addLowered(s []byte) {
+	if len(a.off) == 0 {
+		a.off = append(a.off, 0)
+	}
+	a.buf = append(a.buf, s...)
+	a.buf = append(a.buf, 0)
+	a.off = append(a.off, uint32(len(a.buf)))
+}
+
 func (a *arena) text(i int) []byte { return a.buf[a.off[i] : a.off[i+1]-1] }
 
 // note returns the note whose text holds byte position pos.
@@ -87,11 +96,19 @@ func lowerASCII(b []byte) {
 // TextIndexBuilder collects notes in ascending id order.
 type TextIndexBuilder struct{ idx *TextIndex }
 
-// NewTextIndexBuilder prepares for about n notes.
-func NewTextIndexBuilder(n int) *TextIndexBuilder {
+// NewTextIndexBuilder prepares for about n notes and textBytes bytes of their text.
+func NewTextIndexBuilder(n, textBytes int) *TextIndexBuilder {
 	b := &TextIndexBuilder{idx: &TextIndex{}}
-	b.idx.ids = make([]int64, 0, n)
-	b.idx.mids = make([]int64, 0, n)
+	x := b.idx
+	x.ids = make([]int64, 0, n)
+	x.mids = make([]int64, 0, n)
+	x.sortType = make([]byte, 0, n)
+	x.sortNum = make([]float64, 0, n)
+	x.sortLen = make([]uint32, 0, n)
+	for _, a := range []*arena{&x.sfld, &x.flds, &x.tags} {
+		a.off = make([]uint32, 1, n+1)
+	}
+	x.flds.buf = make([]byte, 0, textBytes)
 	return b
 }
 
@@ -111,6 +128,27 @@ func (b *TextIndexBuilder) Add(id, mid int64, sfld, flds, tags []byte, typ byte,
 		b.idx.nonASCIITags = append(b.idx.nonASCIITags, int32(i))
 	}
 }
+
+// AddFrom appends note i of another index unchanged (an index patched after some notes
+// changed keeps the others this way).
+func (b *TextIndexBuilder) AddFrom(x *TextIndex, i int) {
+	j := len(b.idx.ids)
+	b.idx.ids = append(b.idx.ids, x.ids[i])
+	b.idx.mids = append(b.idx.mids, x.mids[i])
+	b.idx.sortType = append(b.idx.sortType, x.sortType[i])
+	b.idx.sortNum = append(b.idx.sortNum, x.sortNum[i])
+	b.idx.sortLen = append(b.idx.sortLen, x.sortLen[i])
+	b.idx.sfld.addLowered(x.sfld.text(i))
+	b.idx.flds.addLowered(x.flds.text(i))
+	tags := x.tags.text(i)
+	b.idx.tags.addLowered(tags)
+	if !isASCIIBytes(tags) {
+		b.idx.nonASCIITags = append(b.idx.nonASCIITags, int32(j))
+	}
+}
+
+// IDs returns the note ids of the index, ascending (do not modify).
+func (x *TextIndex) IDs() []int64 { return x.ids }
 
 // Build returns the index; ids must have been added in ascending order.
 func (b *TextIndexBuilder) Build() *TextIndex {
