@@ -16,6 +16,7 @@ import (
 	"github.com/deckhand-app/deckhand/collection/medianame"
 	"github.com/deckhand-app/deckhand/collection/schema18"
 	"github.com/deckhand-app/deckhand/collection/store"
+	kflate "github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -69,7 +70,7 @@ func Create(path string, opt WriterOptions) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create package: %w", err)
 	}
-	w := &Writer{opt: opt, dst: path, f: f, zw: zip.NewWriter(f), names: map[string]bool{}}
+	w := &Writer{opt: opt, dst: path, f: f, zw: newZipWriter(f), names: map[string]bool{}}
 	// Legacy1 predates the meta member; old Python exporters wrote none.
 	if opt.Generation != Legacy1 {
 		if err := w.writeBytes(MemberMeta, encodeMeta(opt.Generation), zip.Store); err != nil {
@@ -384,4 +385,14 @@ func (w *Writer) Abort() error {
 		return fmt.Errorf("abort package: %w", err)
 	}
 	return nil
+}
+
+// newZipWriter is a zip writer whose deflate is klauspost's: the standard library's took
+// 40 % of a 100k-note export, klauspost's writes the same format about twice as fast.
+func newZipWriter(w io.Writer) *zip.Writer {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return kflate.NewWriter(out, kflate.DefaultCompression)
+	})
+	return zw
 }
