@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 
 	"github.com/deckhand-app/deckhand/collection/search"
@@ -110,43 +109,19 @@ func (c *Collection) patchTexts(ctx context.Context, idx *search.TextIndex, seq 
 	if len(changed) > idx.Len()/10 {
 		return nil, 0, false, nil
 	}
-	type note struct {
-		id, mid          int64
-		sfld, flds, tags []byte
-		typ              byte
-		num              float64
-	}
-	var fresh []note // the changed notes that still exist, by id
+	var fresh []search.NoteText // the changed notes that still exist, by id
 	if len(changed) > 0 {
 		ids, _ := json.Marshal(changed)
 		err := readTexts(ctx, c.db, textRowsSQL+" WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", []any{string(ids)},
 			func(id, mid int64, sfld, flds, tags []byte, typ byte, num float64) {
-				fresh = append(fresh, note{id, mid, bytes.Clone(sfld), bytes.Clone(flds), bytes.Clone(tags), typ, num})
+				fresh = append(fresh, search.NoteText{ID: id, Mid: mid, Sfld: bytes.Clone(sfld), Flds: bytes.Clone(flds),
+					Tags: bytes.Clone(tags), Type: typ, Num: num})
 			})
 		if err != nil {
 			return nil, 0, false, err
 		}
 	}
-	old := idx.IDs()
-	b := search.NewTextIndexBuilder(len(old)+len(fresh), 0)
-	i, j := 0, 0
-	for i < len(old) || j < len(fresh) {
-		switch {
-		case j == len(fresh) || (i < len(old) && old[i] < fresh[j].id):
-			if _, gone := slices.BinarySearch(changed, old[i]); !gone {
-				b.AddFrom(idx, i)
-			}
-			i++
-		default:
-			if i < len(old) && old[i] == fresh[j].id {
-				i++
-			}
-			f := fresh[j]
-			b.Add(f.id, f.mid, f.sfld, f.flds, f.tags, f.typ, f.num)
-			j++
-		}
-	}
-	return b.Build(), maxSeq, true, nil
+	return idx.Patch(changed, fresh), maxSeq, true, nil
 }
 
 // readTexts runs a textRowsSQL query and hands each row to fn (slices valid during the call).

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -34,7 +35,9 @@ type TextIndex struct {
 	sortLen  []uint32 // the sort field's length before a NUL cut it
 
 	rankOnce sync.Once
-	rank     []int32 // position of each note in "order by sfld collate nocase"
+	order    []int32 // note positions in "order by sfld collate nocase" (nil: not yet)
+	rank     []int32 // position of each note in that order
+	ranked   atomic.Bool
 }
 
 // SQLite's storage classes in their sort order.
@@ -459,54 +462,165 @@ func isASCIIBytes(b []byte) bool {
 	return true
 }
 
-// ranks returns, per note, its place in the order "sfld collate nocase" (SQLite's: NULL,
-// then numbers by value, then text compared after folding ASCII letters, then blobs);
-// notes with equal keys share a rank. Computed once per index.
+// cmpSort compares notes a and b as "sfld collate nocase" does in SQLite: NULL, then numbers
+// by value, then text compared after folding ASCII letters (up to a NUL, then by length),
+// then blobs.
+func (x *TextIndex) cmpSort(a, b int32) int {
+	ta, tb := x.sortType[a], x.sortType[b]
+	if ta != tb {
+		return int(ta) - int(tb)
+	}
+	switch ta {
+	case SortNumber:
+		// (integers beyond 2^53 lose precision here; sort fields that long are not
+		// numbers anyone sorts by)
+		fa, fb := x.sortNum[a], x.sortNum[b]
+		switch {
+		case fa < fb:
+			return -1
+		case fa > fb:
+			return 1
+		}
+		return 0
+	case SortText, SortBlob:
+		if c := bytes.Compare(x.sfld.text(int(a)), x.sfld.text(int(b))); c != 0 {
+			return c
+		}
+		return cmpInt64(int64(x.sortLen[a]), int64(x.sortLen[b]))
+	}
+	return 0
+}
+
+// ranks returns, per note, its place in the sort-field order; notes with equal keys share
+// a rank. Computed once per index (or carried over by Patch).
 func (x *TextIndex) ranks() []int32 {
 	x.rankOnce.Do(func() {
-		n := len(x.ids)
-		order := make([]int32, n)
-		for i := range order {
-			order[i] = int32(i)
-		}
-		cmp := func(a, b int32) int {
-			ta, tb := x.sortType[a], x.sortType[b]
-			if ta != tb {
-				return int(ta) - int(tb)
+		if x.order == nil {
+			order := make([]int32, len(x.ids))
+			for i := range order {
+				order[i] = int32(i)
 			}
-			switch ta {
-			case SortNumber:
-				// (integers beyond 2^53 lose precision here; sort fields that long are
-				// not numbers anyone sorts by)
-				fa, fb := x.sortNum[a], x.sortNum[b]
-				switch {
-				case fa < fb:
-					return -1
-				case fa > fb:
-					return 1
-				}
-				return 0
-			case SortText, SortBlob:
-				// SQLite's NOCASE compares up to a NUL, then by length
-				if c := bytes.Compare(x.sfld.text(int(a)), x.sfld.text(int(b))); c != 0 {
-					return c
-				}
-				return cmpInt64(int64(x.sortLen[a]), int64(x.sortLen[b]))
-			}
-			return 0
+			slices.SortFunc(order, x.cmpSort)
+			x.order = order
 		}
-		slices.SortFunc(order, cmp)
-		rank := make([]int32, n)
+		rank := make([]int32, len(x.ids))
 		r := int32(0)
-		for i, o := range order {
-			if i > 0 && cmp(order[i-1], o) != 0 {
+		for i, o := range x.order {
+			if i > 0 && x.cmpSort(x.order[i-1], o) != 0 {
 				r = int32(i)
 			}
 			rank[o] = r
 		}
 		x.rank = rank
+		x.ranked.Store(true) // order may now be read by Patch from another goroutine
 	})
 	return x.rank
+}
+
+// NoteText is one note's searchable columns, as TextIndexBuilder.Add takes them.
+type NoteText struct {
+	ID, Mid          int64
+	Sfld, Flds, Tags []byte
+	Type             byte
+	Num              float64
+}
+
+// Patch returns a new index: x without the notes in changed (ascending ids), plus fresh
+// (ascending ids; the changed notes that still exist). Unchanged notes are copied in runs,
+// and the sort order is merged rather than sorted again, so a patch after an edit costs a
+// few milliseconds on 100k notes.
+func (x *TextIndex) Patch(changed []int64, fresh []NoteText) *TextIndex {
+	b := NewTextIndexBuilder(len(x.ids)+len(fresh), len(x.flds.buf))
+	y := b.idx
+	newPos := make([]int32, len(x.ids)) // old position -> new, -1 when replaced or gone
+	var freshPos []int32
+	i, j := 0, 0
+	for i < len(x.ids) || j < len(fresh) {
+		if j < len(fresh) && (i == len(x.ids) || fresh[j].ID <= x.ids[i]) {
+			if i < len(x.ids) && fresh[j].ID == x.ids[i] {
+				newPos[i] = -1
+				i++
+			}
+			f := fresh[j]
+			freshPos = append(freshPos, int32(len(y.ids)))
+			b.Add(f.ID, f.Mid, f.Sfld, f.Flds, f.Tags, f.Type, f.Num)
+			j++
+			continue
+		}
+		// a run of old notes up to the next fresh or changed one
+		end := len(x.ids)
+		if j < len(fresh) {
+			end, _ = slices.BinarySearch(x.ids, fresh[j].ID)
+		}
+		if k, _ := slices.BinarySearch(changed, x.ids[i]); k < len(changed) {
+			if e, _ := slices.BinarySearch(x.ids, changed[k]); e < end {
+				end = e
+			}
+		}
+		if end == i { // x.ids[i] changed and is gone
+			newPos[i] = -1
+			i++
+			continue
+		}
+		y.copyRun(x, i, end, newPos)
+		i = end
+	}
+	idx := b.Build()
+	if x.ranked.Load() {
+		idx.order = mergeOrder(idx, x.order, newPos, freshPos)
+	}
+	return idx
+}
+
+// copyRun appends old notes [i, end) of x to y.
+func (y *TextIndex) copyRun(x *TextIndex, i, end int, newPos []int32) {
+	base := int32(len(y.ids))
+	for k := i; k < end; k++ {
+		newPos[k] = base + int32(k-i)
+	}
+	y.ids = append(y.ids, x.ids[i:end]...)
+	y.mids = append(y.mids, x.mids[i:end]...)
+	y.sortType = append(y.sortType, x.sortType[i:end]...)
+	y.sortNum = append(y.sortNum, x.sortNum[i:end]...)
+	y.sortLen = append(y.sortLen, x.sortLen[i:end]...)
+	for _, a := range [][2]*arena{{&y.sfld, &x.sfld}, {&y.flds, &x.flds}, {&y.tags, &x.tags}} {
+		dst, src := a[0], a[1]
+		if len(dst.off) == 0 {
+			dst.off = append(dst.off, 0)
+		}
+		shift := uint32(len(dst.buf)) - src.off[i]
+		dst.buf = append(dst.buf, src.buf[src.off[i]:src.off[end]]...)
+		for k := i + 1; k <= end; k++ {
+			dst.off = append(dst.off, src.off[k]+shift)
+		}
+	}
+	lo, _ := slices.BinarySearch(x.nonASCIITags, int32(i))
+	for _, p := range x.nonASCIITags[lo:] {
+		if int(p) >= end {
+			break
+		}
+		y.nonASCIITags = append(y.nonASCIITags, newPos[p])
+	}
+}
+
+// mergeOrder is the sort order of y from x's order (positions mapped by newPos, dropped
+// when -1) and the fresh notes, sorted and merged in.
+func mergeOrder(y *TextIndex, old []int32, newPos []int32, fresh []int32) []int32 {
+	slices.SortFunc(fresh, y.cmpSort)
+	out := make([]int32, 0, len(y.ids))
+	f := 0
+	for _, o := range old {
+		p := newPos[o]
+		if p < 0 {
+			continue
+		}
+		for f < len(fresh) && y.cmpSort(fresh[f], p) < 0 {
+			out = append(out, fresh[f])
+			f++
+		}
+		out = append(out, p)
+	}
+	return append(out, fresh[f:]...)
 }
 
 // position returns the index of note id (false: not in the index).
