@@ -23,9 +23,12 @@ func SQL(query string, kind Kind, order Order, ctx *Context) (string, []any, err
 		ctx = &Context{}
 	}
 	w := &writer{ctx: ctx}
-	table := kindTable(kind).combine(orderTable(order.Column)).combine(requiredTable(g))
+	if ctx.Texts != nil && w.usesIndex(g) {
+		w.idx = ctx.Texts()
+	}
+	table := kindTable(kind).combine(orderTable(order.Column)).combine(w.requiredTable(g))
 	// notes whose cards match a card-only condition: the condition runs over cards alone
-	cardSub := kind == Notes && table == tCardsAndNotes && requiredTable(g) == tCards
+	cardSub := kind == Notes && table == tCardsAndNotes && w.requiredTable(g) == tCards
 	w.table = table
 	if cardSub {
 		w.table = tCards
@@ -47,7 +50,7 @@ func SQL(query string, kind Kind, order Order, ctx *Context) (string, []any, err
 		sb.WriteString("select c.id from cards c where ")
 	case table == tNotes:
 		sb.WriteString("select n.id from notes n where ")
-	case kind == Cards && requiredTable(g) != tNotes && requiredTable(g) != tCardsAndNotes:
+	case kind == Cards && w.requiredTable(g) != tNotes && w.requiredTable(g) != tCardsAndNotes:
 		// Only the order needs the note: walking cards and fetching each note by
 		// rowid beats SQLite's choice of walking notes through ix_cards_nid.
 		sb.WriteString("select c.id from cards c cross join notes n where c.nid = n.id and ")
@@ -140,16 +143,19 @@ func orderTable(c Column) reqTable {
 	return tCardsOrNotes
 }
 
-func requiredTable(n Node) reqTable {
+func (w *writer) requiredTable(n Node) reqTable {
+	if w.idx != nil && w.indexable(n) {
+		return tCardsOrNotes // a list of note ids: c.nid serves as well as n.id
+	}
 	switch n := n.(type) {
 	case *Group:
 		t := tCardsOrNotes
 		for _, c := range n.Nodes {
-			t = t.combine(requiredTable(c))
+			t = t.combine(w.requiredTable(c))
 		}
 		return t
 	case *Not:
-		return requiredTable(n.Node)
+		return w.requiredTable(n.Node)
 	case And, Or, WholeCollection, NoteIDs:
 		return tCardsOrNotes
 	case AddedInDays, IntroducedInDays, DeckName, DeckIDs, Rated, State, Flag, CardIDs,
@@ -163,6 +169,7 @@ func requiredTable(n Node) reqTable {
 
 type writer struct {
 	ctx   *Context
+	idx   *TextIndex // notes' text in memory, when the query uses it
 	sb    *strings.Builder
 	args  []any
 	table reqTable
@@ -469,7 +476,7 @@ func cmpInt64(a, b int64) int {
 
 // field writes field:value (whole-field match).
 func (w *writer) field(name, val string, mode FieldMode) error {
-	if name == "*" || name == "_*" || name == "*_" {
+	if allFields(name) {
 		pattern := "(?i)" + val
 		if mode != ModeRegex {
 			// as Anki, nc: is ignored when searching all fields
@@ -900,12 +907,34 @@ func isSpace(r rune) bool {
 }
 
 // texts returns the in-memory note text, or nil to use SQL.
-func (w *writer) texts() *TextIndex {
-	if w.ctx.Texts == nil {
-		return nil
+func (w *writer) texts() *TextIndex { return w.idx }
+
+// indexable reports whether term n is answered from the text index (when there is one):
+// it must match what unqualified, field and tag do with w.idx set.
+func (w *writer) indexable(n Node) bool {
+	switch n := n.(type) {
+	case Text:
+		return !w.ctx.IgnoreAccents && !w.anyExcluded()
+	case FieldText:
+		return n.Mode != ModeRegex && n.Mode != ModeNoCombining && !allFields(nfc(n.Field))
+	case Tag:
+		return n.Mode != ModeRegex && nfc(n.Tag) != "none"
 	}
-	return w.ctx.Texts()
+	return false
 }
+
+// usesIndex reports whether any term of the query would use the text index.
+func (w *writer) usesIndex(n Node) bool {
+	switch n := n.(type) {
+	case *Group:
+		return slices.ContainsFunc(n.Nodes, w.usesIndex)
+	case *Not:
+		return w.usesIndex(n.Node)
+	}
+	return w.indexable(n)
+}
+
+func allFields(name string) bool { return name == "*" || name == "_*" || name == "*_" }
 
 // inNotes writes a condition true for exactly these notes.
 func (w *writer) inNotes(ids []int64) {
@@ -913,7 +942,11 @@ func (w *writer) inNotes(ids []int64) {
 		w.write("false")
 		return
 	}
-	w.write("n.id in (select value from json_each(", w.arg(jsonIDs(ids)), "))")
+	col := "n.id"
+	if w.table == tCards {
+		col = "c.nid"
+	}
+	w.write(col, " in (select value from json_each(", w.arg(jsonIDs(ids)), "))")
 }
 
 // fieldFromIndex is field:value over the in-memory text: the same LIKE patterns as the
