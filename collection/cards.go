@@ -302,12 +302,12 @@ func (tx *Tx) RemoveCards(cids []int64) error {
 
 // RemoveCards deletes cards and notes left without cards.
 func (c *Collection) RemoveCards(ctx context.Context, cids []int64) error {
-	return c.Transact(ctx, func(tx *Tx) error { return tx.RemoveCards(cids) })
+	return c.TransactUndoable(ctx, "Delete Cards", func(tx *Tx) error { return tx.RemoveCards(cids) })
 }
 
 // SetDeck moves cards to a normal deck. Cards in a filtered deck move their home deck.
 func (c *Collection) SetDeck(ctx context.Context, cids []int64, did int64) error {
-	return c.Transact(ctx, func(tx *Tx) error { return tx.SetDeck(cids, did) })
+	return c.TransactUndoable(ctx, "Change Deck", func(tx *Tx) error { return tx.SetDeck(cids, did) })
 }
 
 // SetDeck is Collection.SetDeck inside a transaction.
@@ -344,7 +344,11 @@ func (tx *Tx) updateCards(cids []int64, stmt string, arg any) error {
 // SuspendCards suspends (true) or restores (false) cards. Restoring puts a card back in the
 // queue its type implies, as Anki does.
 func (c *Collection) SuspendCards(ctx context.Context, cids []int64, suspend bool) error {
-	return c.Transact(ctx, func(tx *Tx) error {
+	label := "Unsuspend"
+	if suspend {
+		label = "Suspend"
+	}
+	return c.TransactUndoable(ctx, label, func(tx *Tx) error {
 		if suspend {
 			return tx.updateCards(cids, "UPDATE cards SET queue=?1, mod=?2, usn=-1 WHERE id=?3 AND queue != ?1", QueueSuspended)
 		}
@@ -354,7 +358,11 @@ func (c *Collection) SuspendCards(ctx context.Context, cids []int64, suspend boo
 
 // BuryCards buries cards by hand (true) or unburies them (false).
 func (c *Collection) BuryCards(ctx context.Context, cids []int64, bury bool) error {
-	return c.Transact(ctx, func(tx *Tx) error {
+	label := "Unbury"
+	if bury {
+		label = "Bury"
+	}
+	return c.TransactUndoable(ctx, label, func(tx *Tx) error {
 		if bury {
 			return tx.updateCards(cids, "UPDATE cards SET queue=?1, mod=?2, usn=-1 WHERE id=?3 AND queue >= 0", QueueUserBuried)
 		}
@@ -383,7 +391,7 @@ func (c *Collection) SetFlag(ctx context.Context, cids []int64, flag int) error 
 	if flag < 0 || flag > 7 {
 		return fmt.Errorf("set flag: %d is not a flag (0–7)", flag)
 	}
-	return c.Transact(ctx, func(tx *Tx) error {
+	return c.TransactUndoable(ctx, "Set Flag", func(tx *Tx) error {
 		return tx.updateCards(cids, "UPDATE cards SET flags=(flags & ~7) | ?1, mod=?2, usn=-1 WHERE id=?3 AND (flags & 7) != ?1", flag)
 	})
 }

@@ -56,6 +56,7 @@ type Collection struct {
 	hooks   hooks
 	changes atomic.Uint64 // committed transactions (changes_counter.go)
 	textIdx textIndex     // notes' text for searches (textindex.go)
+	undoLog undoState     // undo.go; guarded by mu
 }
 
 // Create makes a new, empty collection at path (which must not exist) with Anki's stock note
@@ -165,6 +166,10 @@ func Open(ctx context.Context, path string) (*Collection, error) {
 		return nil, fmt.Errorf("open collection %s: %w", path, err)
 	}
 	c.Media = mf
+	if err := c.installUndo(ctx, db); err != nil {
+		// undo is a convenience: the collection stays usable without it
+		slog.Warn("undo unavailable", "path", path, "err", err)
+	}
 	removeLeftovers(path)
 	return c, nil
 }
@@ -324,6 +329,8 @@ type Tx struct {
 	// stmts keeps the statements this transaction prepared, so that adding many notes or
 	// cards parses each SQL text once; they are closed when the transaction ends.
 	stmts map[string]*sql.Stmt
+	// undoStep is the undo step this transaction records (undo.go), 0 when none.
+	undoStep uint64
 }
 
 // stmt returns query prepared on the transaction, preparing it on first use.
@@ -354,8 +361,23 @@ func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
 // Transact runs fn in one write transaction. Inside fn use only the methods of tx: the
 // Collection's own methods wait for the transaction to finish. Either everything fn did is
 // committed (with col.mod bumped and cached JSON written back) or nothing is, and the cache
-// is reloaded.
+// is reloaded. The change is not undoable, so committing it clears the undo and redo stacks
+// (imports, sync and database checks go through here); see TransactUndoable.
 func (c *Collection) Transact(ctx context.Context, fn func(tx *Tx) error) error {
+	return c.transact(ctx, "", fn)
+}
+
+// TransactUndoable is Transact for a change the user can undo as one step called label
+// ("Add Note"): the rows it changes are logged so that Undo can put them back. Committing
+// it clears the redo stack.
+func (c *Collection) TransactUndoable(ctx context.Context, label string, fn func(tx *Tx) error) error {
+	if label == "" {
+		return errors.New("undoable transaction without a label")
+	}
+	return c.transact(ctx, label, fn)
+}
+
+func (c *Collection) transact(ctx context.Context, label string, fn func(tx *Tx) error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.db == nil {
@@ -366,9 +388,16 @@ func (c *Collection) Transact(ctx context.Context, fn func(tx *Tx) error) error 
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	tx := &Tx{c: c, tx: sqlTx, ctx: ctx, now: time.Now()}
+	var step uint64
+	if label != "" {
+		step = c.undoBegin(tx)
+	}
 	err = fn(tx)
 	if err == nil {
 		err = tx.finish()
+	}
+	if err == nil {
+		err = c.undoEnd(tx, step)
 	}
 	if err == nil {
 		err = sqlTx.Commit()
@@ -382,6 +411,7 @@ func (c *Collection) Transact(ctx context.Context, fn func(tx *Tx) error) error 
 		c.lastID = map[string]int64{}
 		return err
 	}
+	c.undoCommitted(label, step)
 	c.noteCommitted()
 	for _, f := range tx.after {
 		f()

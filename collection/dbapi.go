@@ -114,6 +114,12 @@ func (c *Collection) Exec(ctx context.Context, query string, args ...any) (int64
 
 // Exec is Collection.Exec inside a transaction.
 func (tx *Tx) Exec(query string, args ...any) (int64, error) {
+	// The triggers below update the row that fired them; with the recursive triggers undo
+	// needs (undo.go) they would fire themselves until SQLite gives up.
+	if _, err := tx.tx.ExecContext(tx.ctx, "PRAGMA recursive_triggers = OFF"); err != nil {
+		return 0, wrapDB("exec setup", err)
+	}
+	defer tx.tx.ExecContext(context.Background(), "PRAGMA recursive_triggers = ON")
 	if _, err := tx.tx.ExecContext(tx.ctx, dropExecTriggers+execTriggers); err != nil {
 		return 0, wrapDB("exec setup", err)
 	}

@@ -135,7 +135,7 @@ func (c *Collection) deckByName(name string) *Deck {
 // AddDeck returns the id of the normal deck called name, creating it and any missing parents.
 func (c *Collection) AddDeck(ctx context.Context, name string) (int64, error) {
 	var id int64
-	err := c.Transact(ctx, func(tx *Tx) error {
+	err := c.TransactUndoable(ctx, "Add Deck", func(tx *Tx) error {
 		var err error
 		id, err = tx.AddDeck(name)
 		return err
@@ -181,7 +181,7 @@ func (tx *Tx) newDeckID() (int64, error) {
 
 // RenameDeck renames a deck; its children move with it and missing parents are created.
 func (c *Collection) RenameDeck(ctx context.Context, id int64, newName string) error {
-	return c.Transact(ctx, func(tx *Tx) error { return tx.RenameDeck(id, newName) })
+	return c.TransactUndoable(ctx, "Rename Deck", func(tx *Tx) error { return tx.RenameDeck(id, newName) })
 }
 
 // RenameDeck is Collection.RenameDeck inside a transaction.
@@ -222,7 +222,7 @@ func (tx *Tx) RenameDeck(id int64, newName string) error {
 
 // ReparentDecks moves decks (with their children) under newParent; 0 moves them to the top level.
 func (c *Collection) ReparentDecks(ctx context.Context, ids []int64, newParent int64) error {
-	return c.Transact(ctx, func(tx *Tx) error {
+	return c.TransactUndoable(ctx, "Rename Deck", func(tx *Tx) error {
 		prefix := ""
 		if newParent != 0 {
 			p, ok := c.decks[newParent]
@@ -259,7 +259,7 @@ type RemoveDeckMode struct {
 // It returns the number of cards deleted or moved.
 func (c *Collection) RemoveDeck(ctx context.Context, id int64, mode RemoveDeckMode) (int, error) {
 	var n int
-	err := c.Transact(ctx, func(tx *Tx) error {
+	err := c.TransactUndoable(ctx, "Delete Deck", func(tx *Tx) error {
 		var err error
 		n, err = tx.RemoveDeck(id, mode)
 		return err

@@ -108,7 +108,7 @@ func (n *Note) HasTag(tag string) bool {
 // AddNote adds a note and generates its cards in deckID (or in template deck overrides).
 // It sets n.ID, n.GUID (when empty), n.Mod and n.USN.
 func (c *Collection) AddNote(ctx context.Context, n *Note, deckID int64) error {
-	return c.Transact(ctx, func(tx *Tx) error { return tx.AddNote(n, deckID) })
+	return c.TransactUndoable(ctx, "Add Note", func(tx *Tx) error { return tx.AddNote(n, deckID) })
 }
 
 // AddNote is Collection.AddNote inside a transaction.
@@ -211,7 +211,7 @@ func (c *Collection) getNote(ctx context.Context, q querier, id int64) (*Note, e
 // UpdateNote saves a changed note: fields, tags and flags. Cards for templates that now
 // render are added; cards are never deleted by an edit (as in Anki).
 func (c *Collection) UpdateNote(ctx context.Context, n *Note) error {
-	return c.Transact(ctx, func(tx *Tx) error { return tx.UpdateNote(n) })
+	return c.TransactUndoable(ctx, "Update Note", func(tx *Tx) error { return tx.UpdateNote(n) })
 }
 
 // UpdateNote is Collection.UpdateNote inside a transaction.
@@ -266,7 +266,7 @@ func equalStrings(a, b []string) bool {
 // RemoveNotes deletes notes and their cards, recording graves for sync. Review history stays,
 // as in Anki.
 func (c *Collection) RemoveNotes(ctx context.Context, ids []int64) error {
-	return c.Transact(ctx, func(tx *Tx) error { return tx.RemoveNotes(ids) })
+	return c.TransactUndoable(ctx, "Delete Note", func(tx *Tx) error { return tx.RemoveNotes(ids) })
 }
 
 // RemoveNotes is Collection.RemoveNotes inside a transaction.

@@ -123,7 +123,7 @@ func normalizeFieldName(name string) string {
 
 // AddNotetype adds a new note type (e.g. from NewStockNotetype or a Clone); it sets nt.ID.
 func (c *Collection) AddNotetype(ctx context.Context, nt *Notetype) error {
-	return c.Transact(ctx, func(tx *Tx) error { return tx.AddNotetype(nt) })
+	return c.TransactUndoable(ctx, "Add Note Type", func(tx *Tx) error { return tx.AddNotetype(nt) })
 }
 
 // AddNotetype is Collection.AddNotetype inside a transaction.
@@ -174,7 +174,7 @@ func (c *Collection) uniqueNotetypeName(name string, self int64) string {
 // renamed fields are renamed in templates, and the schema is marked modified when the
 // structure changed (Anki then requires a full sync).
 func (c *Collection) UpdateNotetype(ctx context.Context, nt *Notetype) error {
-	return c.Transact(ctx, func(tx *Tx) error { return tx.UpdateNotetype(nt) })
+	return c.TransactUndoable(ctx, "Update Note Type", func(tx *Tx) error { return tx.UpdateNotetype(nt) })
 }
 
 // UpdateNotetype is Collection.UpdateNotetype inside a transaction.
@@ -379,7 +379,7 @@ func (tx *Tx) generateForNotetype(nt *Notetype) error {
 
 // RemoveNotetype deletes a note type with all its notes and cards.
 func (c *Collection) RemoveNotetype(ctx context.Context, id int64) error {
-	return c.Transact(ctx, func(tx *Tx) error {
+	return c.TransactUndoable(ctx, "Remove Note Type", func(tx *Tx) error {
 		if _, ok := c.notetypes[id]; !ok {
 			return fmt.Errorf("remove note type %d: %w", id, ErrNotFound)
 		}

@@ -187,4 +187,9 @@ func TestExecKeepsBookkeeping(t *testing.T) {
 	if _, err := col.Exec(ctx, "UPDATE nosuchtable SET x=1"); err == nil {
 		t.Error("bad SQL accepted")
 	}
+	// a note never synced (usn -1 already): the bookkeeping trigger must not re-fire itself
+	fresh := addNote(t, col, "Basic", 1, "fresh", "")
+	if _, err := col.Exec(ctx, "UPDATE notes SET flds=? WHERE id=?", "fresher\x1f", fresh.ID); err != nil {
+		t.Fatalf("exec on a usn -1 note: %v", err)
+	}
 }

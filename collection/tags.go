@@ -135,7 +135,7 @@ func (tx *Tx) editTags(nids []int64, edit func([]string) []string) (int, error) 
 // AddTags adds space-separated tags to notes; it returns how many notes changed.
 func (c *Collection) AddTags(ctx context.Context, nids []int64, tags string) (int, error) {
 	var n int
-	err := c.Transact(ctx, func(tx *Tx) error {
+	err := c.TransactUndoable(ctx, "Add Tags", func(tx *Tx) error {
 		var err error
 		n, err = tx.editTags(nids, func(t []string) []string { return append(t, splitTags(tags)...) })
 		return err
@@ -150,7 +150,7 @@ func (c *Collection) RemoveTags(ctx context.Context, nids []int64, tags string) 
 		remove[tagFold.String(normalizeTag(t))] = true
 	}
 	var n int
-	err := c.Transact(ctx, func(tx *Tx) error {
+	err := c.TransactUndoable(ctx, "Remove Tags", func(tx *Tx) error {
 		var err error
 		n, err = tx.editTags(nids, func(ts []string) []string {
 			out := ts[:0:0]
@@ -175,7 +175,7 @@ func (c *Collection) RenameTag(ctx context.Context, oldTag, newTag string) (int,
 	}
 	oldKey := tagFold.String(oldTag)
 	var n int
-	err := c.Transact(ctx, func(tx *Tx) error {
+	err := c.TransactUndoable(ctx, "Rename Tag", func(tx *Tx) error {
 		nids, err := tx.idsWhere("SELECT id FROM notes WHERE tags LIKE ? ESCAPE '\\'", "% "+escapeLike(oldTag)+"%")
 		if err != nil {
 			return err
@@ -221,7 +221,7 @@ func escapeLike(s string) string {
 // ClearUnusedTags removes registered tags no note uses; it returns how many went.
 func (c *Collection) ClearUnusedTags(ctx context.Context) (int, error) {
 	var removed int
-	err := c.Transact(ctx, func(tx *Tx) error {
+	err := c.TransactUndoable(ctx, "Clear Unused Tags", func(tx *Tx) error {
 		before := len(c.tags)
 		if err := tx.rebuildTagRegistry(true); err != nil {
 			return err

@@ -340,14 +340,10 @@ func (s *Scheduler) AnswerCard(ctx context.Context, card *collection.Card, ease 
 	return s.AnswerCardTimed(ctx, card, ease, taken)
 }
 
+// undoEntry is an answer that can be undone: the collection's undo step that recorded it.
 type undoEntry struct {
-	before   collection.Card
-	afterMod int64
-	afterRep int
-	revlogID int64
-	decks    []collection.Deck
-	siblings []collection.Card
-	note     *collection.Note
+	cardID int64
+	step   uint64
 }
 
 // AnswerCardTimed answers card with ease 1–4, recording taken as the answer time. The card
@@ -367,7 +363,7 @@ func (s *Scheduler) AnswerCardTimed(ctx context.Context, card *collection.Card, 
 	var un *undoEntry
 	var buried []int64
 	pre := s.col.Changes()
-	err := s.col.Transact(ctx, func(tx *collection.Tx) error {
+	err := s.col.TransactUndoable(ctx, "Answer Card", func(tx *collection.Tx) error {
 		fresh, err := tx.GetCard(card.ID)
 		if err != nil {
 			return err
@@ -405,16 +401,16 @@ func (s *Scheduler) AnswerCardTimed(ctx context.Context, card *collection.Card, 
 		if err := tx.PutRevlog(rev); err != nil {
 			return err
 		}
-		un = &undoEntry{before: before, afterMod: c.Mod, afterRep: c.Reps, revlogID: rev.ID}
-		if un.decks, err = updateDeckStats(tx, ds, u.deck, before.Queue, ms, tm); err != nil {
+		un = &undoEntry{cardID: c.ID, step: tx.UndoStepID()}
+		if _, err = updateDeckStats(tx, ds, u.deck, before.Queue, ms, tm); err != nil {
 			return err
 		}
-		if buried, un.siblings, err = burySiblings(ctx, tx, &before, u.cfg, tm); err != nil {
+		if buried, _, err = burySiblings(ctx, tx, &before, u.cfg, tm); err != nil {
 			return err
 		}
 		leech := nx.leeched()
 		if leech {
-			if un.note, err = addLeechTag(tx, c.NoteID); err != nil {
+			if _, err = addLeechTag(tx, c.NoteID); err != nil {
 				return err
 			}
 			tx.FireLeech(c)
@@ -578,62 +574,42 @@ func addLeechTag(tx *collection.Tx, nid int64) (*collection.Note, error) {
 	return &before, nil
 }
 
-// CanUndo reports whether there is an answer to undo.
+// CanUndo reports whether the collection's newest undoable change is an answer given
+// through this scheduler, so that Undo can show that card again.
 func (s *Scheduler) CanUndo() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.undo) > 0
+	return s.undoableLocked()
 }
 
-// ErrNothingToUndo is returned by Undo when no answer is left to undo.
+func (s *Scheduler) undoableLocked() bool {
+	// entries for answers that are no longer the newest change are dropped: the collection's
+	// own undo (Edit ▸ Undo) reverts whatever came after them first
+	top, _ := s.col.UndoStatus()
+	for len(s.undo) > 0 && s.undo[len(s.undo)-1].step > top.ID {
+		s.undo = s.undo[:len(s.undo)-1]
+	}
+	return len(s.undo) > 0 && s.undo[len(s.undo)-1].step == top.ID
+}
+
+// ErrNothingToUndo is returned by Undo when the last change is not an answer.
 var ErrNothingToUndo = errors.New("nothing to undo")
 
-// Undo reverts the last answer: the card, its siblings, the deck counters and the note go
-// back to what they were and the revlog row is removed. It returns the card id. It refuses
-// when the card was changed since by something else.
+// Undo reverts the last answer through the collection's undo (so Redo can answer it again):
+// the card, its siblings, the deck counters and the note go back to what they were and the
+// revlog row is removed. It returns the card id. It refuses when the newest undoable change
+// is something else.
 func (s *Scheduler) Undo(ctx context.Context) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.undo) == 0 {
+	if !s.undoableLocked() {
 		return 0, ErrNothingToUndo
 	}
 	un := s.undo[len(s.undo)-1]
-	err := s.col.Transact(ctx, func(tx *collection.Tx) error {
-		cur, err := tx.GetCard(un.before.ID)
-		if err != nil {
-			return err
-		}
-		if cur.Mod != un.afterMod || cur.Reps != un.afterRep {
-			return fmt.Errorf("card %d was changed after it was answered", cur.ID)
-		}
-		b := un.before
-		if err := tx.PutCard(&b); err != nil {
-			return err
-		}
-		for i := range un.siblings {
-			if err := tx.PutCard(&un.siblings[i]); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Q().ExecContext(ctx, "DELETE FROM revlog WHERE id=?", un.revlogID); err != nil {
-			return fmt.Errorf("remove revlog: %w", err)
-		}
-		for _, d := range un.decks {
-			if err := tx.PutDeck(d); err != nil {
-				return err
-			}
-		}
-		if un.note != nil {
-			if err := tx.PutNote(un.note); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if _, err := s.col.UndoIf(ctx, un.step); err != nil {
 		return 0, fmt.Errorf("undo: %w", err)
 	}
 	s.undo = s.undo[:len(s.undo)-1]
 	s.q = nil
-	return un.before.ID, nil
+	return un.cardID, nil
 }

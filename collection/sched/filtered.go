@@ -78,7 +78,7 @@ func (s *Scheduler) CreateFiltered(ctx context.Context, fd FilteredDeck) (int64,
 	tm := s.timing()
 	var did int64
 	var n int
-	err := s.col.Transact(ctx, func(tx *collection.Tx) error {
+	err := s.col.TransactUndoable(ctx, "Build Filtered Deck", func(tx *collection.Tx) error {
 		if _, exists := tx.DeckByName(name); exists {
 			return fmt.Errorf("a deck named %q exists", name)
 		}
@@ -129,7 +129,7 @@ func (s *Scheduler) CreateFiltered(ctx context.Context, fd FilteredDeck) (int64,
 func (s *Scheduler) RebuildFiltered(ctx context.Context, did int64) (int, error) {
 	tm := s.timing()
 	var n int
-	err := s.col.Transact(ctx, func(tx *collection.Tx) error {
+	err := s.col.TransactUndoable(ctx, "Rebuild Filtered Deck", func(tx *collection.Tx) error {
 		var err error
 		n, err = s.rebuild(ctx, tx, did, tm)
 		return err
@@ -144,7 +144,7 @@ func (s *Scheduler) RebuildFiltered(ctx context.Context, did int64) (int, error)
 // EmptyFiltered returns a filtered deck's cards to their home decks.
 func (s *Scheduler) EmptyFiltered(ctx context.Context, did int64) error {
 	tm := s.timing()
-	err := s.col.Transact(ctx, func(tx *collection.Tx) error {
+	err := s.col.TransactUndoable(ctx, "Empty", func(tx *collection.Tx) error {
 		d, ok := tx.Deck(did)
 		if !ok {
 			return fmt.Errorf("deck %d: %w", did, collection.ErrNotFound)

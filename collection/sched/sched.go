@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -111,7 +112,16 @@ func (s *Scheduler) SelectDeck(ctx context.Context, did int64) error {
 	for _, x := range ds.withChildren(ds.byID[d.ID]) {
 		active = append(active, x.ID)
 	}
-	err := s.col.Transact(ctx, func(tx *collection.Tx) error {
+	var curActive []int64
+	if _, err := s.col.ConfigGet("activeDecks", &curActive); err == nil && s.col.CurrentDeckID() == did &&
+		slices.Equal(curActive, active) {
+		// already selected: writing it again would only add an undo step
+		s.mu.Lock()
+		s.q = nil
+		s.mu.Unlock()
+		return nil
+	}
+	err := s.col.TransactUndoable(ctx, "Select Deck", func(tx *collection.Tx) error {
 		if err := tx.SetConfig("curDeck", did); err != nil {
 			return err
 		}
