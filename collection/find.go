@@ -1,7 +1,9 @@
 package collection
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/deckhand-app/deckhand/collection/search"
@@ -93,9 +95,64 @@ func (c *Collection) find(ctx context.Context, query string, kind search.Kind, o
 	if err != nil {
 		return nil, err
 	}
-	ids, err := queryIDs(ctx, c.db, sqlText, args...)
+	var ids []int64
+	if order.Column == SortNone {
+		ids, err = queryIDList(ctx, c.db, sqlText, args...)
+	} else {
+		ids, err = queryIDs(ctx, c.db, sqlText, args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", query, err)
+	}
+	return ids, nil
+}
+
+// queryIDList is queryIDs for results in no particular order: SQLite joins the ids into
+// one string, which the driver hands over far faster than one row per id (192k ids: 80 →
+// ~45 ms). group_concat's order is not defined, so ordered results cannot use it.
+func queryIDList(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, "SELECT group_concat(x.id, ' ') FROM ("+query+") x", args...)
+	if err != nil {
+		return nil, wrapDB("query ids", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	if rows.Next() {
+		var list sql.RawBytes
+		if err := rows.Scan(&list); err != nil {
+			return nil, wrapDB("query ids", err)
+		}
+		if ids, err = parseIDList(list); err != nil {
+			return nil, err
+		}
+	}
+	return ids, wrapDB("query ids", rows.Err())
+}
+
+// parseIDList reads decimal ids separated by single spaces.
+func parseIDList(b []byte) ([]int64, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, bytes.Count(b, []byte{' '})+1)
+	for i := 0; i <= len(b); i++ {
+		neg := i < len(b) && b[i] == '-'
+		if neg {
+			i++
+		}
+		start := i
+		var v int64
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			v = v*10 + int64(b[i]-'0')
+			i++
+		}
+		if i == start || (i < len(b) && b[i] != ' ') {
+			return nil, fmt.Errorf("query ids: unexpected id list at byte %d", i)
+		}
+		if neg {
+			v = -v
+		}
+		ids = append(ids, v)
 	}
 	return ids, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -189,22 +190,23 @@ func (c *Collection) findSorted(ctx context.Context, query string, kind search.K
 	if err != nil {
 		return nil, true, err
 	}
-	rows, err := c.db.QueryContext(ctx, q, args...)
+	// One row of text for the whole result: the driver's per-row and per-column cost is
+	// twice SQLite's own work here (192k rows: 170 ms as rows, 80 ms as one string).
+	var list sql.RawBytes
+	var ids, nids []int64
+	var ords []int
+	rows, err := c.db.QueryContext(ctx, "SELECT group_concat(x.i || ' ' || x.n || ' ' || x.o, ' ') FROM ("+q+") x", args...)
 	if err != nil {
 		return nil, true, fmt.Errorf("search %q: %w", query, err)
 	}
 	defer rows.Close()
-	var (
-		ids, nids []int64
-		ords      []int
-		id, nid   int64
-		ord       int
-	)
-	for rows.Next() {
-		if err := rows.Scan(&id, &nid, &ord); err != nil {
+	if rows.Next() {
+		if err := rows.Scan(&list); err != nil {
 			return nil, true, fmt.Errorf("search %q: %w", query, err)
 		}
-		ids, nids, ords = append(ids, id), append(nids, nid), append(ords, ord)
+		if ids, nids, ords, err = parseTriples(list); err != nil {
+			return nil, true, fmt.Errorf("search %q: %w", query, err)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, true, fmt.Errorf("search %q: %w", query, err)
@@ -213,4 +215,41 @@ func (c *Collection) findSorted(ctx context.Context, query string, kind search.K
 		return nil, false, nil
 	}
 	return ids, true, nil
+}
+
+// parseTriples reads "id nid ord id nid ord …" (decimal integers separated by spaces).
+func parseTriples(b []byte) (ids, nids []int64, ords []int, err error) {
+	n := bytes.Count(b, []byte{' '})/3 + 1
+	ids, nids, ords = make([]int64, 0, n), make([]int64, 0, n), make([]int, 0, n)
+	var vals [3]int64
+	k := 0
+	for i := 0; i < len(b); {
+		neg := false
+		if b[i] == '-' {
+			neg = true
+			i++
+		}
+		start := i
+		var v int64
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			v = v*10 + int64(b[i]-'0')
+			i++
+		}
+		if i == start || (i < len(b) && b[i] != ' ') {
+			return nil, nil, nil, fmt.Errorf("unexpected id list at byte %d", i)
+		}
+		if neg {
+			v = -v
+		}
+		vals[k] = v
+		if k++; k == 3 {
+			ids, nids, ords = append(ids, vals[0]), append(nids, vals[1]), append(ords, int(vals[2]))
+			k = 0
+		}
+		i++ // the space
+	}
+	if k != 0 {
+		return nil, nil, nil, errors.New("id list ends mid-row")
+	}
+	return ids, nids, ords, nil
 }

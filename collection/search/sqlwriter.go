@@ -83,7 +83,8 @@ func SQL(query string, kind Kind, order Order, ctx *Context) (string, []any, err
 }
 
 // SQLWithNotes is SQL without an order whose rows are (card id, note id, card ord) for
-// Cards and (note id, note id, 0) for Notes, for callers that sort the ids themselves.
+// Cards and (note id, note id, 0) for Notes, named i, n and o, for callers that sort the
+// ids themselves.
 func SQLWithNotes(query string, kind Kind, ctx *Context) (string, []any, error) {
 	q, args, err := SQL(query, kind, Order{}, ctx)
 	if err != nil {
@@ -91,9 +92,9 @@ func SQLWithNotes(query string, kind Kind, ctx *Context) (string, []any, error) 
 	}
 	for _, prefix := range []string{"select c.id from", "select n.id from", "select distinct n.id from"} {
 		if rest, ok := strings.CutPrefix(q, prefix); ok {
-			cols := "c.id, c.nid, c.ord"
+			cols := "c.id as i, c.nid as n, c.ord as o"
 			if prefix != "select c.id from" {
-				cols = "n.id, n.id, 0"
+				cols = "n.id as i, n.id as n, 0 as o"
 			}
 			sel := "select "
 			if strings.Contains(prefix, "distinct") {
