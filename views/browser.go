@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"log/slog"
 	"os"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -49,6 +51,8 @@ type Browser struct {
 	count    *widget.Label
 	actions  *fyne.Container
 	lastTook time.Duration
+	// opsDialog is the last Find and Replace, Reposition or Change Note Type dialog (browser_ops.go).
+	opsDialog any
 
 	// OnSelection is called with the selection after it changes.
 	OnSelection func(mode app.Mode, ids []int64)
@@ -65,7 +69,7 @@ func newBrowser(svc *app.Service, run *runner, win fyne.Window, prefs fyne.Prefe
 	}
 	b.cols = app.Columns(b.mode)
 	b.Search = widget.NewEntry()
-	b.Search.SetPlaceHolder("Search, e.g. deck:French tag:verb is:due")
+	b.Search.SetPlaceHolder("Search, e.g. deck:French is:due")
 	b.Search.OnSubmitted = func(q string) { b.RunSearch(q) }
 	b.modeSel = widget.NewRadioGroup([]string{"Cards", "Notes"}, func(s string) {
 		m := app.CardsMode
@@ -90,13 +94,15 @@ func newBrowser(svc *app.Service, run *runner, win fyne.Window, prefs fyne.Prefe
 		btn := widget.NewButton("", nil)
 		btn.Importance = widget.LowImportance
 		btn.Alignment = widget.ButtonAlignLeading
+		btn.IconPlacement = widget.ButtonIconTrailingText
 		return btn
 	}
 	b.Table.UpdateHeader = b.updateHeader
 	b.setColumnWidths()
 
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(b.modeSel, b.count), b.Search)
-	b.actions = container.NewHBox(
+	// wrapped, not scrolled, so that every action stays in sight in a narrow pane
+	b.actions = container.New(layout.NewRowWrapLayout(),
 		widget.NewButtonWithIcon("Change Deck…", theme.FolderIcon(), b.PromptChangeDeck),
 		widget.NewButtonWithIcon("Add Tags…", theme.ContentAddIcon(), func() { b.promptTags(true) }),
 		widget.NewButtonWithIcon("Remove Tags…", theme.ContentRemoveIcon(), func() { b.promptTags(false) }),
@@ -105,7 +111,7 @@ func newBrowser(svc *app.Service, run *runner, win fyne.Window, prefs fyne.Prefe
 		widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), b.ConfirmDelete),
 	)
 	b.updateActions()
-	b.Content = container.NewBorder(container.NewVBox(bar, b.errBox), container.NewHScroll(b.actions), nil, nil, b.Table)
+	b.Content = container.NewBorder(container.NewVBox(bar, b.errBox), b.actions, nil, nil, b.Table)
 	return b
 }
 
@@ -214,7 +220,11 @@ func (b *Browser) RunSearch(q string) {
 			b.showError(nil)
 			b.pager = pager
 			b.sel.Keep(pager.IDs())
-			b.count.SetText(fmt.Sprintf("%d %s", pager.Len(), strings.ToLower(mode.String())))
+			what := strings.ToLower(mode.String())
+			if pager.Len() == 1 {
+				what = strings.TrimSuffix(what, "s")
+			}
+			b.count.SetText(fmt.Sprintf("%d %s", pager.Len(), what))
 			b.Table.Refresh()
 			b.Table.ScrollToTop()
 			b.updateActions()
@@ -276,15 +286,15 @@ func (b *Browser) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
 		return
 	}
 	info := b.cols[id.Col]
-	text := info.Title
+	// an icon, not "▲"/"▼": the bundled font has no such glyphs
+	btn.Icon = nil
 	if info.Col == b.sortCol {
+		btn.Icon = theme.MenuDropUpIcon()
 		if b.desc {
-			text += " ▼"
-		} else {
-			text += " ▲"
+			btn.Icon = theme.MenuDropDownIcon()
 		}
 	}
-	btn.SetText(text)
+	btn.SetText(info.Title)
 	btn.OnTapped = func() { b.SortBy(info.Col) }
 }
 
@@ -545,6 +555,9 @@ func (b *Browser) contextMenu() *fyne.Menu {
 		fyne.NewMenuItem("Remove Tags…", func() { b.promptTags(false) }),
 		fyne.NewMenuItem("Toggle Suspend", b.ToggleSuspend),
 		&fyne.MenuItem{Label: "Flag", ChildMenu: b.flagMenu()},
+		fyne.NewMenuItem("Reposition…", b.PromptReposition),
+		fyne.NewMenuItem("Find and Replace…", b.PromptFindReplace),
+		fyne.NewMenuItem("Change Note Type…", b.PromptChangeNotetype),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Delete…", b.ConfirmDelete),
 	)
@@ -563,7 +576,8 @@ type browserCell struct {
 }
 
 func newBrowserCell(b *Browser) *browserCell {
-	c := &browserCell{b: b, bg: canvas.NewRectangle(nil), sel: canvas.NewRectangle(nil), label: widget.NewLabel("")}
+	c := &browserCell{b: b, bg: canvas.NewRectangle(color.Transparent), sel: canvas.NewRectangle(color.Transparent),
+		label: widget.NewLabel("")}
 	c.label.Truncation = fyne.TextTruncateEllipsis
 	c.ExtendBaseWidget(c)
 	return c
@@ -578,12 +592,12 @@ func (c *browserCell) set(text string, bg fyne.ThemeColorName, selected bool) {
 	if bg != "" {
 		c.bg.FillColor = theme.Color(bg)
 	} else {
-		c.bg.FillColor = nil
+		c.bg.FillColor = color.Transparent
 	}
 	if selected {
 		c.sel.FillColor = theme.Color(theme.ColorNameSelection)
 	} else {
-		c.sel.FillColor = nil
+		c.sel.FillColor = color.Transparent
 	}
 	c.bg.Refresh()
 	c.sel.Refresh()

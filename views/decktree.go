@@ -72,7 +72,7 @@ func newDeckTree(svc *app.Service, run *runner, win fyne.Window, prefs fyne.Pref
 	return d
 }
 
-const countWidth = 52
+const countWidth = 44
 
 func countsHeader() fyne.CanvasObject {
 	mk := func(s string) fyne.CanvasObject {

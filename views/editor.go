@@ -3,9 +3,12 @@ package views
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -19,6 +22,9 @@ import (
 // order), then tags. In Edit mode changes save in the background shortly after typing stops;
 // in Add mode the note type and deck pickers are live, Ctrl+Enter (Notes > Add) adds, pinned
 // fields stay after adding, and a first field that duplicates another note is flagged.
+// A toolbar formats the focused field's HTML (editor_toolbar.go), attaches media
+// (editor_media.go) and each field can show its rendering (editor_render.go); the tags
+// input completes existing tags (editor_tags.go).
 type Editor struct {
 	Content fyne.CanvasObject
 
@@ -35,16 +41,32 @@ type Editor struct {
 	deck     *widget.Select
 	fields   *fyne.Container
 	entries  []*widget.Entry
+	fents    []*fieldEntry // the same inputs as entries: what the canvas focuses
+	views    []*fieldView
 	pins     []*widget.Check
 	dupe     *widget.Label
-	tags     *widget.Entry
+	tags     *tagEntry
 	addBtn   *widget.Button
 	status   *widget.Label
 	empty    *widget.Label
 	body     *fyne.Container
 	pickers  *fyne.Container
+	top      *fyne.Container
 	ntChoice []app.Choice
 	dkChoice []app.Choice
+
+	// formatting: the field the toolbar acts on (the last focused), the colour of F7
+	current   int
+	lastColor string
+	colorBar  *canvas.Rectangle
+	// the toolbar's buttons (tests tap them)
+	boldBtn, italicBtn, underBtn, clearBtn, attachBtn *widget.Button
+
+	// tag completion (editor_tags.go)
+	allTags    []string
+	suggest    []string
+	suggestAt  int
+	suggestBox *fyne.Container
 
 	saver    app.Debouncer
 	dupeWait app.Debouncer
@@ -60,7 +82,7 @@ type Editor struct {
 const SaveDelay = 600 * time.Millisecond
 
 func newEditor(svc *app.Service, run *runner, win fyne.Window) *Editor {
-	e := &Editor{svc: svc, run: run, win: win}
+	e := &Editor{svc: svc, run: run, win: win, lastColor: "#ff0000"}
 	e.saver.Delay, e.saver.Post = SaveDelay, run.post
 	e.dupeWait.Delay, e.dupeWait.Post = 250*time.Millisecond, run.post
 	e.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -70,14 +92,17 @@ func newEditor(svc *app.Service, run *runner, win fyne.Window) *Editor {
 	e.dupe = widget.NewLabel("")
 	e.dupe.Importance = widget.DangerImportance
 	e.dupe.Hide()
-	e.tags = widget.NewEntry()
+	e.tags = newTagEntry(e)
 	e.tags.SetPlaceHolder("tags separated by spaces")
 	e.tags.OnChanged = func(s string) {
 		if e.form != nil && !e.loading {
 			e.form.Tags = s
 			e.changed()
 		}
+		e.updateSuggestions()
 	}
+	e.tags.OnCursorChanged = e.updateSuggestions
+	e.suggestBox = newSuggestBox()
 	e.addBtn = widget.NewButtonWithIcon("Add (Ctrl+Enter)", theme.ContentAddIcon(), e.Add)
 	e.addBtn.Importance = widget.HighImportance
 	e.status = widget.NewLabel("")
@@ -89,11 +114,12 @@ func newEditor(svc *app.Service, run *runner, win fyne.Window) *Editor {
 	e.pickers = container.NewGridWithColumns(2,
 		container.NewBorder(nil, nil, widget.NewLabel("Type"), nil, e.ntSelect),
 		container.NewBorder(nil, nil, widget.NewLabel("Deck"), nil, e.deck))
-	pickers := e.pickers
-	tagsRow := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Tags", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, e.tags)
-	bottom := container.NewBorder(nil, nil, nil, e.addBtn, e.status)
-	e.body = container.NewBorder(container.NewVBox(e.title, pickers), container.NewVBox(tagsRow, bottom), nil, nil,
-		container.NewVScroll(e.fields))
+	// the Add button shares the title's row, so that the tags input keeps its width
+	e.title.Truncation = fyne.TextTruncateEllipsis
+	e.top = container.NewVBox(container.NewBorder(nil, nil, nil, e.addBtn, e.title), e.pickers, e.makeFormatBar())
+	tagsRow := container.NewBorder(nil, nil, widget.NewLabelWithStyle("Tags", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		nil, e.tags)
+	e.body = container.NewBorder(e.top, container.NewVBox(e.suggestBox, tagsRow), nil, nil, container.NewVScroll(e.fields))
 	// a VBox (not Center) gives the wrapping label the pane's width
 	e.Content = container.NewStack(container.NewVBox(layout.NewSpacer(), e.empty, layout.NewSpacer()), e.body)
 	e.body.Hide()
@@ -119,7 +145,7 @@ func (e *Editor) FieldLabels() []string {
 func (e *Editor) Entries() []*widget.Entry { return e.entries }
 
 // Tags is the tags input (tests).
-func (e *Editor) Tags() *widget.Entry { return e.tags }
+func (e *Editor) Tags() *widget.Entry { return &e.tags.Entry }
 
 // Status is the status line text.
 func (e *Editor) Status() string { return e.status.Text }
@@ -199,8 +225,8 @@ func (e *Editor) ShowAdd(ntid, deckID int64) {
 	}
 	e.adding = true
 	e.setForm(f)
-	if len(e.entries) > 0 {
-		e.win.Canvas().Focus(e.entries[0])
+	if len(e.fents) > 0 {
+		e.win.Canvas().Focus(e.fents[0])
 	}
 }
 
@@ -240,27 +266,34 @@ func (e *Editor) setForm(f *app.NoteForm) {
 		e.addBtn.Hide()
 		e.pickers.Hide()
 	}
-	e.entries, e.pins = nil, nil
+	e.body.Refresh() // a hidden child leaves its space until the layout runs again
+	e.entries, e.fents, e.views, e.pins, e.current = nil, nil, nil, nil, 0
+	e.showSuggestions(nil)
 	var rows []fyne.CanvasObject
 	for i, name := range f.Names {
 		i := i
-		ent := widget.NewMultiLineEntry()
-		ent.Wrapping = fyne.TextWrapWord
-		ent.SetMinRowsVisible(2)
+		fe := newFieldEntry(e, i)
+		ent := &fe.Entry
+		ent.SetMinRowsVisible(fieldRows(f.Values[i]))
 		ent.SetText(f.Values[i])
 		ent.OnChanged = func(s string) {
 			if e.form == nil || e.loading || i >= len(e.form.Values) {
 				return
 			}
 			e.form.Values[i] = s
+			e.renderField(i)
 			if i == 0 {
 				e.checkDupe()
 			}
 			e.changed()
 		}
 		e.entries = append(e.entries, ent)
+		e.fents = append(e.fents, fe)
+		v := e.newFieldView(i)
+		e.views = append(e.views, v)
 		label := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		var header fyne.CanvasObject = label
+		label.Truncation = fyne.TextTruncateEllipsis
+		var right fyne.CanvasObject = v.toggle
 		if e.adding {
 			pin := widget.NewCheck("Sticky", func(on bool) {
 				if e.form != nil && i < len(e.form.Sticky) {
@@ -269,9 +302,10 @@ func (e *Editor) setForm(f *app.NoteForm) {
 			})
 			pin.SetChecked(f.Sticky[i])
 			e.pins = append(e.pins, pin)
-			header = container.NewBorder(nil, nil, label, pin)
+			right = container.NewHBox(pin, v.toggle)
 		}
-		rows = append(rows, header, ent)
+		header := container.NewBorder(nil, nil, nil, right, label)
+		rows = append(rows, header, fe, v.frame)
 		if i == 0 {
 			rows = append(rows, e.dupe)
 		}
@@ -380,7 +414,7 @@ func (e *Editor) Add() {
 						break
 					}
 				}
-				e.win.Canvas().Focus(e.entries[first])
+				e.win.Canvas().Focus(e.fents[first])
 			}
 			if e.OnAdded != nil {
 				e.OnAdded(nid)
@@ -394,4 +428,11 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// fieldRows is how many rows a field's input shows: 2, more for long or multi-line values
+// (up to 6; the input scrolls beyond that), so that long fields are not hidden.
+func fieldRows(v string) int {
+	rows := strings.Count(v, "\n") + 1 + utf8.RuneCountInString(v)/40
+	return min(max(rows, 2), 6)
 }

@@ -4,6 +4,7 @@ package views
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -56,6 +57,10 @@ type MainWindow struct {
 
 	// Started is when the process started (for the first-frame figure); zero to skip.
 	Started time.Time
+
+	// the Edit menu's Undo/Redo items and the labels they show (updateUndoMenu)
+	undoItem, redoItem   *fyne.MenuItem
+	undoShown, redoShown string
 }
 
 // NewMainWindow builds the main window for svc.
@@ -91,7 +96,7 @@ func NewMainWindow(a fyne.App, svc *app.Service) *MainWindow {
 	m.left = container.NewHSplit(m.Decks.Content, m.mid)
 	m.left.Offset = m.prefs.FloatWithFallback("split.left", 0.28)
 	m.mid.Offset = m.prefs.FloatWithFallback("split.mid", 0.6)
-	m.right.Offset = m.prefs.FloatWithFallback("split.right", 0.55)
+	m.right.Offset = m.prefs.FloatWithFallback("split.right", 0.66)
 	m.mainView = m.left
 	m.Study.Content.Hide()
 	m.toolbar = m.makeToolbar()
@@ -107,7 +112,8 @@ func NewMainWindow(a fyne.App, svc *app.Service) *MainWindow {
 		w.Close()
 	})
 	w.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
-		for _, u := range uris {
+		// pictures and sounds dropped while a field has the focus are attached to it
+		for _, u := range m.Editor.TakeDrops(uris) {
 			if u.Scheme() == "file" {
 				m.ImportFile(u.Path())
 			}
@@ -200,14 +206,77 @@ func (m *MainWindow) typedRune(r rune) {
 	}
 }
 
-// Undo undoes the last answer on the study screen (Ctrl+Z).
-func (m *MainWindow) Undo() {
+// Undo undoes the newest change (Ctrl+Z). On the study screen the session does it, showing
+// an undone answer's card again; elsewhere the deck tree, browser and editor reload.
+func (m *MainWindow) Undo() { m.undoRedo(false) }
+
+// Redo re-applies the change undone last (Ctrl+Shift+Z, Ctrl+Y).
+func (m *MainWindow) Redo() { m.undoRedo(true) }
+
+func (m *MainWindow) undoRedo(redo bool) {
 	if m.Studying() {
-		m.Study.Undo()
+		if redo {
+			m.Study.Redo()
+		} else {
+			m.Study.Undo()
+		}
 		return
 	}
-	m.status.SetText("Only answers on the study screen can be undone.")
+	// a pending edit is saved first, so that it is what gets undone (as in Anki)
+	m.Editor.Flush()
+	m.run.Go(func() func() {
+		ctx := context.Background()
+		var label string
+		var err error
+		if redo {
+			label, err = m.svc.Redo(ctx)
+		} else {
+			label, err = m.svc.Undo(ctx)
+		}
+		return func() {
+			switch {
+			case errors.Is(err, app.ErrNothingToUndo):
+				m.setStatus("Nothing to undo.")
+			case errors.Is(err, app.ErrNothingToRedo):
+				m.setStatus("Nothing to redo.")
+			case err != nil:
+				dialog.ShowError(err, m.Window)
+			default:
+				// the browser's reload reselects what is still there, which reloads the
+				// editor and preview (or clears them when their note went)
+				m.Decks.Refresh()
+				m.Browser.Refresh()
+				if redo {
+					m.setStatus("Redone: " + label)
+				} else {
+					m.setStatus("Undone: " + label)
+				}
+			}
+		}
+	})
 }
+
+// updateUndoMenu shows in the Edit menu what Undo and Redo would do ("Undo Add Note"). The
+// runner calls it after every applied result, so it must stay cheap: the labels are read
+// without waiting for the collection, and the menu is redrawn only when they change.
+func (m *MainWindow) updateUndoMenu() {
+	if m.undoItem == nil {
+		return
+	}
+	u, r := m.svc.UndoLabel(), m.svc.RedoLabel()
+	if u == m.undoShown && r == m.redoShown {
+		return
+	}
+	m.undoShown, m.redoShown = u, r
+	m.undoItem.Label, m.undoItem.Disabled = strings.TrimSpace("Undo "+u), u == ""
+	m.redoItem.Label, m.redoItem.Disabled = strings.TrimSpace("Redo "+r), r == ""
+	if mm := m.Window.MainMenu(); mm != nil {
+		mm.Refresh()
+	}
+}
+
+// UndoMenuLabels are the Edit menu's Undo and Redo labels as shown (tests).
+func (m *MainWindow) UndoMenuLabels() (string, string) { return m.undoItem.Label, m.redoItem.Label }
 
 // Wait blocks until background work started by the window has been applied (tests).
 func (m *MainWindow) Wait() { m.run.Wait() }
@@ -309,6 +378,14 @@ func (m *MainWindow) menu() *fyne.MainMenu {
 	flags = append(flags, fyne.NewMenuItem("Clear Flag", func() { m.toggleFlag(0) }))
 	flagMenu := fyne.NewMenuItem("Flag", nil)
 	flagMenu.ChildMenu = fyne.NewMenu("", flags...)
+	m.undoItem = item("Undo", shortcut(fyne.KeyZ, ctrl), m.Undo)
+	m.redoItem = item("Redo", shortcut(fyne.KeyZ, ctrl|fyne.KeyModifierShift), m.Redo)
+	m.undoItem.Disabled, m.redoItem.Disabled = true, true
+	// a menu item has one shortcut: Ctrl+Y, the other usual Redo key, goes on the canvas
+	m.Window.Canvas().AddShortcut(shortcut(fyne.KeyY, ctrl), func(fyne.Shortcut) { m.Redo() })
+	m.run.applyMu.Lock()
+	m.run.after = m.updateUndoMenu
+	m.run.applyMu.Unlock()
 	return fyne.NewMainMenu(
 		fyne.NewMenu("File",
 			item("Import…", shortcut(fyne.KeyI, ctrl|fyne.KeyModifierShift), m.PromptImport),
@@ -317,7 +394,8 @@ func (m *MainWindow) menu() *fyne.MainMenu {
 			fyne.NewMenuItem("Check Database", m.CheckDatabase),
 		),
 		fyne.NewMenu("Edit",
-			item("Undo Answer", shortcut(fyne.KeyZ, ctrl), m.Undo),
+			m.undoItem,
+			m.redoItem,
 			fyne.NewMenuItemSeparator(),
 			item("Select All Rows", shortcut(fyne.KeyA, ctrl|fyne.KeyModifierAlt), b.SelectAll),
 			item("Find", shortcut(fyne.KeyF, ctrl), func() { m.Window.Canvas().Focus(b.Search) }),
@@ -329,10 +407,13 @@ func (m *MainWindow) menu() *fyne.MainMenu {
 			item("Add Tags…", shortcut(fyne.KeyA, ctrl|fyne.KeyModifierShift), func() { b.promptTags(true) }),
 			item("Remove Tags…", shortcut(fyne.KeyA, ctrl|fyne.KeyModifierAlt|fyne.KeyModifierShift), func() { b.promptTags(false) }),
 			item("Delete…", shortcut(fyne.KeyBackspace, ctrl), b.ConfirmDelete),
+			item("Find and Replace…", shortcut(fyne.KeyF, ctrl|fyne.KeyModifierAlt), b.PromptFindReplace),
+			item("Change Note Type…", shortcut(fyne.KeyM, ctrl|fyne.KeyModifierShift), b.PromptChangeNotetype),
 		),
 		fyne.NewMenu("Cards",
 			item("Change Deck…", shortcut(fyne.KeyD, ctrl), b.PromptChangeDeck),
 			item("Toggle Suspend", shortcut(fyne.KeyJ, ctrl), b.ToggleSuspend),
+			item("Reposition…", shortcut(fyne.KeyS, ctrl|fyne.KeyModifierShift), b.PromptReposition),
 			flagMenu,
 			fyne.NewMenuItemSeparator(),
 			item("Toggle Cards/Notes", shortcut(fyne.KeyT, ctrl|fyne.KeyModifierAlt), func() {
@@ -382,10 +463,13 @@ func (m *MainWindow) showKeys() {
 		"Ctrl+F  search", "Ctrl+N  add notes", "Ctrl+Enter  add (Add mode)", "Ctrl+D  change deck",
 		"Ctrl+J  toggle suspend", "Ctrl+1…7  flag", "Ctrl+Shift+A  add tags", "Ctrl+Alt+Shift+A  remove tags",
 		"Ctrl+Backspace  delete notes", "Ctrl+Alt+A  select all", "Ctrl+Alt+T  cards/notes",
+		"Ctrl+Alt+F  find and replace", "Ctrl+Shift+S  reposition", "Ctrl+Shift+M  change note type",
 		"Ctrl+Shift+I  import", "Ctrl+E  export", "Ctrl+P  preferences", "Ctrl+Shift+N  note types",
 		"S / double click a deck  study it", "D decks · A add · B browse · Y sync",
 		"Study: Space show answer, 1–4 answer, E edit, * mark, - bury card, = bury note,",
 		"   @ suspend card, ! suspend note, U or Ctrl+Z undo, R replay audio, Esc back",
+		"Editor: Ctrl+B/I/U bold/italic/underline, F7 colour, F8 pick colour, Ctrl+R clear formatting,",
+		"   F3 attach media, Ctrl+Shift+X show rendering, Tab/Enter complete a tag",
 		"Click/Ctrl+click/Shift+click  select rows", "Right click  deck or row menu", "Drag a deck onto another  nest it",
 	}
 	dialog.ShowInformation("Keyboard Shortcuts", strings.Join(keys, "\n"), m.Window)
@@ -398,7 +482,7 @@ func (m *MainWindow) ShowPreferences() {
 	reset := widget.NewButton("Reset window layout", func() {
 		m.left.SetOffset(0.28)
 		m.mid.SetOffset(0.6)
-		m.right.SetOffset(0.55)
+		m.right.SetOffset(0.66)
 		m.Window.Resize(fyne.NewSize(1240, 760))
 	})
 	d := dialog.NewCustom("Preferences", "Close", container.NewVBox(

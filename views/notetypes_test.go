@@ -29,6 +29,16 @@ func selectNotetype(t *testing.T, nm *NotetypesManager, name string) {
 	t.Fatalf("no %q in %s", name, labels(nm))
 }
 
+// onUI runs fn as the UI goroutine would, with no background result applied meanwhile.
+// Fyne's test driver applies a result at once on the worker's goroutine; an entry's
+// SetText starts the preview from OnChanged and then goes on refreshing the entry, so
+// without this the result would touch widgets (and Fyne's text caches) while it does.
+func onUI(m *MainWindow, fn func()) {
+	m.run.applyMu.Lock()
+	defer m.run.applyMu.Unlock()
+	fn()
+}
+
 func TestNotetypesManager(t *testing.T) {
 	ctx := context.Background()
 	col := newCollection(t)
@@ -111,24 +121,24 @@ func TestNotetypesManager(t *testing.T) {
 	if front, back := ce.PreviewText(); !strings.Contains(front, "hello") || !strings.Contains(back, "world") {
 		t.Fatalf("preview %q / %q", front, back)
 	}
-	ce.Front.SetText("Q: {{Question}} {{Notes}}")
+	onUI(m, func() { ce.Front.SetText("Q: {{Question}} {{Notes}}") })
 	m.Wait()
 	if front, _ := ce.PreviewText(); !strings.Contains(front, "Q: hello") {
 		t.Fatalf("live preview %q", front)
 	}
-	ce.Front.SetText("{{#Question}}") // broken: said below the editors, not saved
+	onUI(m, func() { ce.Front.SetText("{{#Question}}") }) // broken: said below the editors, not saved
 	m.Wait()
 	if ce.Status.Text == "" {
 		t.Fatal("a broken template is not reported")
 	}
-	ce.Front.SetText("Q: {{Question}}")
+	onUI(m, func() { ce.Front.SetText("Q: {{Question}}") })
 	m.Wait() // the test goroutine stands in for the UI goroutine: let previews land first
-	ce.AddType()
+	onUI(m, ce.AddType)
 	m.Wait()
 	if len(ce.NT.Templates) != 2 || ce.Ord != 1 || ce.Types.Selected != "Card 2" {
 		t.Fatalf("add card type: %d, showing %d %q", len(ce.NT.Templates), ce.Ord, ce.Types.Selected)
 	}
-	ce.Front.SetText("{{Back}}")
+	onUI(m, func() { ce.Front.SetText("{{Back}}") })
 	m.Wait()
 	ce.PromptRename()
 	nm.Prompt.SetText("Reverse")

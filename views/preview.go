@@ -49,6 +49,7 @@ func newPreview(a fyne.App, svc *app.Service, run *runner, win fyne.Window) *Pre
 			}
 		}
 	})
+	p.picker.PlaceHolder = "Card" // its width is the picker's minimum (previewBar)
 	p.side = widget.NewRadioGroup([]string{"Question", "Answer"}, func(s string) {
 		p.answer = s == "Answer"
 		p.render()
@@ -57,9 +58,11 @@ func newPreview(a fyne.App, svc *app.Service, run *runner, win fyne.Window) *Pre
 	p.side.Required = true
 	p.side.SetSelected("Question")
 	p.open = widget.NewButtonWithIcon("Open in Browser", theme.ComputerIcon(), p.OpenInBrowser)
+	openIcon := widget.NewButtonWithIcon("", theme.ComputerIcon(), p.OpenInBrowser)
 	p.empty = widget.NewLabel("The preview shows the selected note's cards.")
 	p.empty.Alignment = fyne.TextAlignCenter
-	top := container.NewBorder(nil, nil, p.picker, p.open, p.side)
+	bar := &previewBar{picker: p.picker, side: p.side, open: p.open, openIcon: openIcon}
+	top := container.New(bar, p.picker, p.side, p.open, openIcon)
 	p.body = container.NewBorder(top, nil, nil, nil, container.NewVScroll(p.Text))
 	p.Content = container.NewStack(container.NewCenter(p.empty), p.body)
 	p.body.Hide()
@@ -168,4 +171,63 @@ func (p *Preview) OpenInBrowser() {
 			}
 		}
 	})
+}
+
+// previewBar lays out the card picker, the Question/Answer switch and Open in Browser in
+// one row when they fit; in a narrower pane the button loses its text, then the switch
+// moves to a second row, so that neither the card name nor the switch is cut.
+type previewBar struct {
+	picker, side, open, openIcon fyne.CanvasObject
+	rows                         int // rows used by the last layout
+}
+
+func (l *previewBar) widths() (picker, side, open, icon float32) {
+	// the picker's own minimum is its placeholder's; it should show the chosen card's name
+	pw := l.picker.MinSize().Width
+	if sel, ok := l.picker.(*widget.Select); ok && sel.Selected != "" {
+		th := theme.Current()
+		pw = max(pw, fyne.MeasureText(sel.Selected, th.Size(theme.SizeNameText), fyne.TextStyle{}).Width+
+			th.Size(theme.SizeNameInlineIcon)+4*th.Size(theme.SizeNameInnerPadding))
+	}
+	return pw, l.side.MinSize().Width, l.open.MinSize().Width, l.openIcon.MinSize().Width
+}
+
+func (l *previewBar) rowHeight() float32 {
+	return max(l.picker.MinSize().Height, l.side.MinSize().Height, l.open.MinSize().Height)
+}
+
+// MinSize is two rows' width; the height is that of the rows the last layout used.
+func (l *previewBar) MinSize([]fyne.CanvasObject) fyne.Size {
+	pad := theme.Padding()
+	_, side, _, icon := l.widths()
+	w := max(l.picker.MinSize().Width+pad+icon, side)
+	rows := max(l.rows, 1)
+	return fyne.NewSize(w, float32(rows)*l.rowHeight()+float32(rows-1)*pad)
+}
+
+func (l *previewBar) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	picker, side, open, icon := l.widths()
+	h := l.rowHeight()
+	btn, hide := l.open, l.openIcon
+	if size.Width < picker+side+open+2*pad {
+		btn, hide, open = l.openIcon, l.open, icon
+	}
+	hide.Hide()
+	btn.Show()
+	btn.Resize(fyne.NewSize(open, h))
+	btn.Move(fyne.NewPos(size.Width-open, 0))
+	if size.Width >= picker+side+open+2*pad {
+		l.rows = 1
+		l.picker.Resize(fyne.NewSize(size.Width-side-open-2*pad, h))
+		l.picker.Move(fyne.NewPos(0, 0))
+		l.side.Resize(fyne.NewSize(side, h))
+		l.side.Move(fyne.NewPos(size.Width-open-pad-side, 0))
+		return
+	}
+	l.rows = 2
+	l.picker.Resize(fyne.NewSize(size.Width-open-pad, h))
+	l.picker.Move(fyne.NewPos(0, 0))
+	l.side.Resize(fyne.NewSize(side, h))
+	l.side.Move(fyne.NewPos(0, h+pad))
 }

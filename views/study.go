@@ -361,19 +361,38 @@ func (s *StudyScreen) changed() {
 	}
 }
 
-// Undo reverts the last answer and shows that card again (Ctrl+Z, u).
-func (s *StudyScreen) Undo() {
+// Undo reverts the newest change (Ctrl+Z, u): the last answer comes back as the card shown,
+// as in Anki; anything else done since (a bury, a flag, an edit) is undone first and study
+// goes on with the next card.
+func (s *StudyScreen) Undo() { s.undoRedo(false) }
+
+// Redo re-applies the change undone last (Ctrl+Shift+Z, Ctrl+Y) and goes on with the next card.
+func (s *StudyScreen) Redo() { s.undoRedo(true) }
+
+func (s *StudyScreen) undoRedo(redo bool) {
 	if s.study == nil || s.busy {
 		return
 	}
-	if !s.study.CanUndo() {
+	if !redo && !s.study.CanUndo() && s.svc.UndoLabel() == "" {
 		s.say("Nothing to undo.")
+		return
+	}
+	if redo && s.svc.RedoLabel() == "" {
+		s.say("Nothing to redo.")
 		return
 	}
 	s.busy = true
 	st := s.study
 	s.run.Go(func() func() {
-		card, err := st.Undo(context.Background())
+		ctx := context.Background()
+		var card *app.StudyCard
+		var label string
+		var err error
+		if redo {
+			card, label, err = st.RedoLast(ctx)
+		} else {
+			card, label, err = st.UndoLast(ctx)
+		}
 		return func() {
 			s.busy = false
 			if err != nil {
@@ -381,7 +400,14 @@ func (s *StudyScreen) Undo() {
 				return
 			}
 			s.setCard(card)
-			s.say("Answer undone.")
+			switch {
+			case redo:
+				s.say("Redone: " + label + ".")
+			case label == "Answer Card":
+				s.say("Answer undone.")
+			default:
+				s.say("Undone: " + label + ".")
+			}
 			s.changed()
 		}
 	})

@@ -23,6 +23,9 @@ type runner struct {
 	// finishing jobs would otherwise touch widgets at the same time. It is only ever taken
 	// inside the applied function, never while waiting for the UI goroutine.
 	applyMu sync.Mutex
+	// after, when set, runs on the UI goroutine after each applied result: the main window
+	// keeps its Edit menu's Undo/Redo labels in step with every change made through it.
+	after func()
 }
 
 // post applies fn on the UI goroutine without waiting (for timer goroutines).
@@ -31,6 +34,9 @@ func (r *runner) post(fn func()) {
 		r.applyMu.Lock()
 		defer r.applyMu.Unlock()
 		fn()
+		if r.after != nil {
+			r.after()
+		}
 	})
 }
 
@@ -63,6 +69,9 @@ func (r *runner) Go(work func() func()) {
 			r.applyMu.Lock()
 			defer r.applyMu.Unlock()
 			apply()
+			if r.after != nil {
+				r.after()
+			}
 		})
 	}()
 }
