@@ -82,7 +82,8 @@ func (s *Service) Summary(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d notes · %d cards · %d decks · %d note types", n.Notes, n.Cards, n.Decks, n.Notetypes), nil
+	return fmt.Sprintf("%d %s · %d %s · %d %s · %d %s", n.Notes, plural(n.Notes, "note", "notes"), n.Cards, plural(n.Cards, "card", "cards"),
+		n.Decks, plural(n.Decks, "deck", "decks"), n.Notetypes, plural(n.Notetypes, "note type", "note types")), nil
 }
 
 // Close closes the collection.
