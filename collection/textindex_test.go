@@ -19,7 +19,8 @@ func TestTextIndexAgreesWithSQL(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	words := []string{"time", "Time", "TIME", "water", "wAter", "fire", "world", "héllo", "HÉLLO",
 		"école", "École", "straße", "STRASSE", "日本語", "中文", "<b>bold</b>", "a_b", "a%b", `a\b`,
-		"a*b", "12345", "3.5", "\u212a", "k", "ſ", "s", "x\x00y", "hello world", "timetable", "[sound:x.mp3]"}
+		"a*b", "12345", "3.5", "\u212a", "k", "ſ", "s", "x\x00y", "hello world", "timetable", "[sound:x.mp3]",
+		"bad\xe6utf8", "\xe0\x82\xa9t", "odd\xef\xbf\xbe"}
 	tags := []string{"foo", "FOO::bar", "foo::baz", "food", "école", "École::x", "\u212aelvin", "kelvin",
 		"a_b", "time::now", "time::later::soon", "timer", "日本"}
 	pick := func(n int) string {
@@ -57,7 +58,8 @@ func TestTextIndexAgreesWithSQL(t *testing.T) {
 		"tag:foo", "tag:FOO", "tag:foo::bar", "tag:foo::*", "tag:fo*", "tag:école", "tag:ÉCOLE",
 		"tag:é*", "tag:kelvin", "tag:k*", "tag:a_b", "tag:a\\_b", "tag:time::*", "tag:time*", "tag:日本",
 		"tag:none", "tag:*", "-tag:foo", "tag:foo time", "nc:ecole", "w:time", "re:t.me",
-		"(time or tag:foo) -is:new", "deck:Default time"}
+		"(time or tag:foo) -is:new", "deck:Default time", "bad", "utf8", "\xe6", "é*t", "\ufffd", "odd_",
+		"front:*\xe6*", "t_"}
 	kinds := []struct {
 		name string
 		find func(context.Context, string, collection.Order) ([]int64, error)

@@ -367,7 +367,7 @@ func (w *writer) unqualified(text string, noCombining, strip bool) error {
 		w.write("n.mid in (", idsSQL(cloze), ") and ")
 	}
 	if !w.anyExcluded() {
-		if idx := w.texts(); idx != nil && flags == 0 {
+		if idx := w.texts(); idx != nil && flags == 0 && LikeClean(text) {
 			w.args = w.args[:len(w.args)-1] // the LIKE argument is not needed
 			w.inNotes(idx.TextNotes("%" + s + "%"))
 			return nil
@@ -516,7 +516,7 @@ func (w *writer) field(name, val string, mode FieldMode) error {
 			flds = fmt.Sprintf(processedFlds, ptNoCombining)
 			v = foldAccents(v)
 		}
-		if idx := w.texts(); idx != nil && mode != ModeNoCombining {
+		if idx := w.texts(); idx != nil && mode != ModeNoCombining && LikeClean(val) {
 			w.fieldFromIndex(idx, matched, v)
 			return nil
 		}
@@ -915,9 +915,9 @@ func (w *writer) texts() *TextIndex { return w.idx }
 func (w *writer) indexable(n Node) bool {
 	switch n := n.(type) {
 	case Text:
-		return !w.ctx.IgnoreAccents && !w.anyExcluded()
+		return !w.ctx.IgnoreAccents && !w.anyExcluded() && LikeClean(nfc(n.Text))
 	case FieldText:
-		return n.Mode != ModeRegex && n.Mode != ModeNoCombining && !allFields(nfc(n.Field))
+		return n.Mode != ModeRegex && n.Mode != ModeNoCombining && !allFields(nfc(n.Field)) && LikeClean(nfc(n.Text))
 	case Tag:
 		return n.Mode != ModeRegex && nfc(n.Tag) != "none"
 	}

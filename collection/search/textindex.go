@@ -28,6 +28,9 @@ type TextIndex struct {
 	tags arena
 	// notes whose tag string has non-ASCII bytes: SQL sends those through the regex
 	nonASCIITags []int32
+	// notes whose sfld or flds is not clean UTF-8 (likeClean): SQLite's LIKE reads those
+	// characters its own way, so they are matched by exactLike instead of by bytes
+	badText []int32
 
 	// the sort field's SQLite type and numeric value, for ordering as SQLite does
 	sortType []byte
@@ -130,6 +133,9 @@ func (b *TextIndexBuilder) Add(id, mid int64, sfld, flds, tags []byte, typ byte,
 	if !isASCIIBytes(tags) {
 		b.idx.nonASCIITags = append(b.idx.nonASCIITags, int32(i))
 	}
+	if !likeClean(b.idx.sfld.text(i)) || !likeClean(b.idx.flds.text(i)) {
+		b.idx.badText = append(b.idx.badText, int32(i))
+	}
 }
 
 // AddFrom appends note i of another index unchanged (an index patched after some notes
@@ -147,6 +153,9 @@ func (b *TextIndexBuilder) AddFrom(x *TextIndex, i int) {
 	b.idx.tags.addLowered(tags)
 	if !isASCIIBytes(tags) {
 		b.idx.nonASCIITags = append(b.idx.nonASCIITags, int32(j))
+	}
+	if !likeClean(b.idx.sfld.text(j)) || !likeClean(b.idx.flds.text(j)) {
+		b.idx.badText = append(b.idx.badText, int32(j))
 	}
 }
 
@@ -195,15 +204,41 @@ func (x *TextIndex) likeNotes(a *arena, pattern string, mid int64) noteSet {
 			out = append(out, int32(n))
 			pos = int(a.off[n+1])
 		}
+	} else {
+		for i := range x.ids {
+			if mid != 0 && x.mids[i] != mid {
+				continue
+			}
+			if p.match(a.text(i)) {
+				out = append(out, int32(i))
+			}
+		}
+	}
+	if len(x.badText) == 0 {
 		return out
 	}
-	for i := range x.ids {
-		if mid != 0 && x.mids[i] != mid {
+	// the notes with unclean text: SQLite's own character rules decide
+	var bad noteSet
+	for _, i := range x.badText {
+		if (mid == 0 || x.mids[i] == mid) && exactLike(pattern, a.text(int(i))) {
+			bad = append(bad, i)
+		}
+	}
+	return union(difference(out, x.badText), bad)
+}
+
+// difference returns the members of a not in b (both ascending).
+func difference(a, b noteSet) noteSet {
+	out := a[:0:0]
+	j := 0
+	for _, v := range a {
+		for j < len(b) && b[j] < v {
+			j++
+		}
+		if j < len(b) && b[j] == v {
 			continue
 		}
-		if p.match(a.text(i)) {
-			out = append(out, int32(i))
-		}
+		out = append(out, v)
 	}
 	return out
 }
@@ -594,13 +629,20 @@ func (y *TextIndex) copyRun(x *TextIndex, i, end int, newPos []int32) {
 			dst.off = append(dst.off, src.off[k]+shift)
 		}
 	}
-	lo, _ := slices.BinarySearch(x.nonASCIITags, int32(i))
-	for _, p := range x.nonASCIITags[lo:] {
+	y.nonASCIITags = appendRun(y.nonASCIITags, x.nonASCIITags, i, end, newPos)
+	y.badText = appendRun(y.badText, x.badText, i, end, newPos)
+}
+
+// appendRun appends the members of set in [i, end), moved to their new positions.
+func appendRun(dst, set []int32, i, end int, newPos []int32) []int32 {
+	lo, _ := slices.BinarySearch(set, int32(i))
+	for _, p := range set[lo:] {
 		if int(p) >= end {
 			break
 		}
-		y.nonASCIITags = append(y.nonASCIITags, newPos[p])
+		dst = append(dst, newPos[p])
 	}
+	return dst
 }
 
 // mergeOrder is the sort order of y from x's order (positions mapped by newPos, dropped
@@ -669,4 +711,117 @@ func (x *TextIndex) SortBySortField(ids, nids []int64, ords []int, desc bool) bo
 		}
 	}
 	return true
+}
+
+// likeClean reports whether byte matching gives SQLite's LIKE answer for text b: valid
+// UTF-8 without U+FFFE/U+FFFF (which SQLite reads as U+FFFD).
+func likeClean(b []byte) bool {
+	return utf8.Valid(b) && !bytes.Contains(b, []byte("\xef\xbf\xbe")) && !bytes.Contains(b, []byte("\xef\xbf\xbf"))
+}
+
+// LikeClean is likeClean for a search pattern: the index only answers clean patterns.
+func LikeClean(s string) bool { return likeClean([]byte(s)) }
+
+// sqliteRune reads one character the way SQLite's LIKE does: a lead byte takes every
+// continuation byte after it, whatever the count; overlong ASCII, surrogates and
+// U+FFFE/U+FFFF become U+FFFD; a stray continuation byte is a character of its own.
+func sqliteRune(b []byte) (rune, int) {
+	c := rune(b[0])
+	n := 1
+	if c < 0xC0 {
+		return c, 1
+	}
+	switch {
+	case c < 0xE0:
+		c -= 0xC0
+	case c < 0xF0:
+		c -= 0xE0
+	case c < 0xF8:
+		c -= 0xF0
+	case c < 0xFC:
+		c -= 0xF8
+	case c < 0xFE:
+		c -= 0xFC
+	default:
+		c = 0
+	}
+	for n < len(b) && b[n]&0xC0 == 0x80 {
+		c = c<<6 + rune(b[n]&0x3F)
+		n++
+	}
+	if c < 0x80 || c&^0x7FF == 0xD800 || c&^1 == 0xFFFE {
+		c = 0xFFFD
+	}
+	return c, n
+}
+
+// exactLike is SQLite's LIKE (escape '\', ASCII case folding) character by character,
+// for text that is not clean UTF-8. t is already ASCII-lowered and cut at a NUL.
+func exactLike(pattern string, t []byte) bool {
+	if i := strings.IndexByte(pattern, 0); i >= 0 {
+		pattern = pattern[:i]
+	}
+	p := []byte(pattern)
+	lowerASCII(p)
+	r, _ := likeFrom(p, t)
+	return r
+}
+
+// likeFrom matches p against all of t; abort is set when the pattern ends in a lone
+// escape, which fails the whole match.
+func likeFrom(p, t []byte) (match, abort bool) {
+	for len(p) > 0 {
+		c, n := sqliteRune(p)
+		switch {
+		case c == '%':
+			p = p[n:]
+			// runs of % and _: each _ needs one character
+			for len(p) > 0 && (p[0] == '%' || p[0] == '_') {
+				if p[0] == '_' {
+					if len(t) == 0 {
+						return false, false
+					}
+					_, tn := sqliteRune(t)
+					t = t[tn:]
+				}
+				p = p[1:]
+			}
+			if len(p) == 0 {
+				return true, false
+			}
+			for {
+				m, ab := likeFrom(p, t)
+				if m || ab {
+					return m, ab
+				}
+				if len(t) == 0 {
+					return false, false
+				}
+				_, tn := sqliteRune(t)
+				t = t[tn:]
+			}
+		case c == '_':
+			if len(t) == 0 {
+				return false, false
+			}
+			_, tn := sqliteRune(t)
+			p, t = p[n:], t[tn:]
+			continue
+		case c == '\\':
+			p = p[n:]
+			if len(p) == 0 {
+				return false, true
+			}
+			c, n = sqliteRune(p)
+		}
+		if len(t) == 0 {
+			return false, false
+		}
+		c2, tn := sqliteRune(t)
+		if c2 != c {
+			return false, false
+		}
+		p, t = p[n:], t[tn:]
+	}
+	return len(t) == 0, false
 }
