@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/deckhand-app/deckhand/collection/medianame"
 	"github.com/deckhand-app/deckhand/collection/store"
@@ -55,13 +57,20 @@ func Open(ctx context.Context, dir, dbPath string) (*Folder, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("media folder: %w", err)
 	}
-	_, statErr := os.Stat(dbPath)
 	db, err := store.Open(ctx, dbPath, store.Options{Create: true})
 	if err != nil {
 		return nil, fmt.Errorf("media database: %w", err)
 	}
-	if errors.Is(statErr, fs.ErrNotExist) {
-		if _, err := db.ExecContext(ctx, schema); err != nil {
+	// A database without any table is new, or was being created when its process died (the
+	// file appears before its schema): create the schema, in one transaction so that it is
+	// all there or not at all. Tables other than ours mean a file that is not ours.
+	var tables int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type='table'").Scan(&tables); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("media database %s: %w", dbPath, err)
+	}
+	if tables == 0 {
+		if err := createSchema(ctx, db); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("media database: create: %w", err)
 		}
@@ -72,7 +81,52 @@ func Open(ctx context.Context, dir, dbPath string) (*Folder, error) {
 			return nil, fmt.Errorf("media database %s: not a media database: %w", dbPath, err)
 		}
 	}
+	removeStaleTemps(dir)
 	return &Folder{dir: dir, db: db}, nil
+}
+
+func createSchema(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, schema); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// tempPrefix names the files writeFileAtomic writes before renaming them into place.
+const tempPrefix = ".tmp-media-"
+
+// staleTemp is the age at which a temporary is taken to be left by a process that died
+// mid-write (a kill during a media download or add); younger ones may belong to another
+// process adding media to the same folder right now.
+const staleTemp = time.Hour
+
+// removeStaleTemps deletes half-written temporaries a killed process left in the media
+// folder. Scan skips them, so nothing else would ever remove them.
+func removeStaleTemps(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), tempPrefix) || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || time.Since(info.ModTime()) < staleTemp {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if err := os.Remove(p); err != nil {
+			slog.Warn("remove leftover media temporary", "path", p, "err", err)
+		} else {
+			slog.Info("removed leftover media temporary", "path", p)
+		}
+	}
 }
 
 // Close closes the media database.
@@ -156,7 +210,7 @@ func (f *Folder) AddFile(ctx context.Context, srcPath string) (string, error) {
 }
 
 func writeFileAtomic(path string, r io.Reader) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-media-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPrefix+"*")
 	if err != nil {
 		return err
 	}
@@ -234,7 +288,7 @@ func (f *Folder) Scan(ctx context.Context) (Changes, error) {
 			return ch, err
 		}
 		name := de.Name()
-		if strings.HasPrefix(name, ".tmp-media-") {
+		if strings.HasPrefix(name, tempPrefix) {
 			continue
 		}
 		info, err := de.Info()
@@ -343,7 +397,7 @@ func (f *Folder) Check(ctx context.Context, refs map[string][]int64) (CheckRepor
 	present := map[string]bool{}
 	for _, de := range entries {
 		name := de.Name()
-		if de.IsDir() || name == ".DS_Store" || strings.HasPrefix(name, ".tmp-media-") {
+		if de.IsDir() || name == ".DS_Store" || strings.HasPrefix(name, tempPrefix) {
 			continue
 		}
 		norm, err := medianame.Normalize(name)

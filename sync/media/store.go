@@ -247,7 +247,13 @@ func (s *Store) ApplyUpload(ctx context.Context, data []byte) (processed, lastUS
 	if err != nil {
 		return 0, 0, err
 	}
-	// Files first (each atomically); the database then records them in one transaction.
+	// Once files are written the batch must be recorded whole: a client that hangs up
+	// mid-request (killed, network lost) cancels the request's context, and stopping then
+	// left files in the folder that the database did not list. The work is bounded (one zip).
+	ctx = context.WithoutCancel(ctx)
+	// Files first (each atomically); the database then records them in one transaction, and
+	// deleted files go only once it is committed (a file gone while its row still lists it
+	// would make every other device's download of it fail).
 	sums := make([]string, len(entries))
 	for i, e := range entries {
 		if e.Delete {
@@ -281,9 +287,6 @@ func (s *Store) ApplyUpload(ctx context.Context, data []byte) (processed, lastUS
 		}
 		usn++
 		if e.Delete {
-			if err := os.Remove(filepath.Join(s.dir, e.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return 0, 0, err
-			}
 			_, err = tx.ExecContext(ctx, `INSERT INTO media (fname, csum, size, usn, mtime) VALUES (?, NULL, 0, ?, strftime('%s'))
 				ON CONFLICT(fname) DO UPDATE SET csum=NULL, size=0, usn=excluded.usn, mtime=excluded.mtime`, e.Name, usn)
 		} else {
@@ -302,6 +305,17 @@ func (s *Store) ApplyUpload(ctx context.Context, data []byte) (processed, lastUS
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, 0, err
+	}
+	deleted := map[string]bool{} // a name's last entry decides
+	for _, e := range entries {
+		deleted[e.Name] = e.Delete
+	}
+	for name, del := range deleted {
+		if del {
+			if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return 0, 0, fmt.Errorf("remove %q: %w", name, err)
+			}
+		}
 	}
 	return len(entries), usn, nil
 }
