@@ -4,9 +4,11 @@
 GO        ?= go
 PKGS      := ./...
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# C headers Fyne's GLFW driver needs to build with cgo (see docs and ../shared spec).
+# C headers Fyne's GLFW driver needs to build with cgo (see docs and ../shared spec), and
+# GTK 3's for the native file dialogs (github.com/sqweek/dialog, views/filepicker_native.go).
 DEB_PKGS  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
-             libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev
+             libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev \
+             libgtk-3-dev
 
 .PHONY: all deps build run test bench lint fmt clean
 

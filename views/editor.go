@@ -31,6 +31,8 @@ type Editor struct {
 	svc *app.Service
 	run *runner
 	win fyne.Window
+	// files is the file dialog for attaching media (MainWindow.SetFilePicker)
+	files FilePicker
 
 	form    *app.NoteForm
 	adding  bool

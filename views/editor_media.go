@@ -2,10 +2,10 @@ package views
 
 import (
 	"context"
+	"fmt"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 
 	"github.com/deckhand-app/deckhand/app"
 )
@@ -16,22 +16,20 @@ func (e *Editor) PromptAttach() {
 	if e.win == nil || e.fieldEntryAt(e.current) == nil {
 		return
 	}
+	files := e.files
+	if files == nil { // an editor outside the main window
+		files = &fynePicker{win: e.win}
+	}
 	i := e.current
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			dialog.ShowError(err, e.win)
-			return
+	filters := []FileFilter{{Name: "Pictures and sounds", Extensions: app.MediaExtensions()}}
+	files.Open("Attach Picture/Audio/Video", filters, func(path string, err error) {
+		switch {
+		case err != nil:
+			dialog.ShowError(fmt.Errorf("attach: choose a file: %w", err), e.win)
+		case path != "":
+			e.AttachFile(i, path)
 		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		e.AttachFile(i, path)
-	}, e.win)
-	d.SetFilter(storage.NewExtensionFileFilter(app.MediaExtensions()))
-	d.Resize(fyne.NewSize(800, 560))
-	d.Show()
+	})
 }
 
 // AttachFile copies files into the media folder in the background and inserts their

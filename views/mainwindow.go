@@ -17,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -39,6 +38,7 @@ type MainWindow struct {
 	run    *runner
 	prefs  fyne.Preferences
 	status *widget.Label
+	files  FilePicker // Import, Export and the editor's attach (SetFilePicker)
 
 	left, mid, right *container.Split
 	mainView         fyne.CanvasObject // decks, browser, editor: hidden while studying
@@ -78,6 +78,7 @@ func NewMainWindow(a fyne.App, svc *app.Service) *MainWindow {
 	m.Study = newStudyScreen(a, svc, m.run, w)
 	m.Study.OnExit = m.ShowDecks
 	m.Decks.OnStudy = m.StudyDeck
+	m.SetFilePicker(newFilePicker(w, m.prefs))
 
 	m.Decks.OnSelect = func(_ int64, name string) { m.Browser.SetQuery(app.DeckSearch(name)) }
 	m.Decks.OnChanged = func() { m.Browser.Refresh(); m.refreshStatus() }
@@ -615,23 +616,24 @@ func (m *MainWindow) replaceCollection(path string) {
 	})
 }
 
+// SetFilePicker sets the file dialog Import, Export and the editor's attach use (tests
+// put a fake here).
+func (m *MainWindow) SetFilePicker(p FilePicker) {
+	m.files = p
+	m.Editor.files = p
+}
+
 // PromptImport asks for a file to import.
 func (m *MainWindow) PromptImport() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			dialog.ShowError(err, m.Window)
-			return
+	filters := []FileFilter{{Name: "Anki packages and text files", Extensions: app.ImportExtensions()}}
+	m.files.Open("Import", filters, func(path string, err error) {
+		switch {
+		case err != nil:
+			dialog.ShowError(fmt.Errorf("import: choose a file: %w", err), m.Window)
+		case path != "":
+			m.ImportFile(path)
 		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		m.ImportFile(path)
-	}, m.Window)
-	d.SetFilter(storage.NewExtensionFileFilter(app.ImportExtensions()))
-	d.Resize(fyne.NewSize(800, 560))
-	d.Show()
+	})
 }
 
 // PromptExport is File > Export: what to export (all decks, a deck, the browser's selected
@@ -722,26 +724,18 @@ func enable(c *widget.Check, on bool) {
 }
 
 func (m *MainWindow) promptExportFile(exp app.Exporter, base string, opts app.ExportOptions, useSel bool, mode app.Mode, sel []int64) {
-	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			dialog.ShowError(err, m.Window)
-			return
+	filters := []FileFilter{{Name: exp.Name(), Extensions: []string{exp.Extension()}}}
+	m.files.Save("Export", base+exp.Extension(), filters, func(path string, err error) {
+		switch {
+		case err != nil:
+			dialog.ShowError(fmt.Errorf("export: choose a file: %w", err), m.Window)
+		case path != "":
+			if !strings.HasSuffix(strings.ToLower(path), exp.Extension()) {
+				path += exp.Extension() // a typed name without it: write where the user will look
+			}
+			m.ExportTo(exp, path, opts, useSel, mode, sel)
 		}
-		if w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
-		if !strings.HasSuffix(strings.ToLower(path), exp.Extension()) {
-			// the dialog created the file under the typed name: write where the user will look
-			os.Remove(path)
-			path += exp.Extension()
-		}
-		m.ExportTo(exp, path, opts, useSel, mode, sel)
-	}, m.Window)
-	save.SetFileName(base + exp.Extension())
-	save.Resize(fyne.NewSize(800, 560))
-	save.Show()
+	})
 }
 
 // ExportTo runs an export with a progress bar (the dialog's last step; tests call it).
