@@ -145,9 +145,26 @@ func initFile(ctx context.Context, path string) error {
 	return store.CloseForTransfer(ctx, db)
 }
 
-// Open opens an existing schema-11 collection file.
+// OpenOptions tune how a collection is opened.
+type OpenOptions struct {
+	// CacheKiB is SQLite's page cache; 0 keeps SQLite's small default, right for files
+	// opened briefly or by a server holding many users' collections.
+	CacheKiB int
+}
+
+// DefaultCacheKiB is the page cache Open gives a collection someone works in: 40 MiB, as
+// Anki uses. With SQLite's default 2 MB, imports into 100k-note collections and searches
+// re-read index pages through pread calls (15 % of a search's time before the text index).
+const DefaultCacheKiB = 40 << 10
+
+// Open opens an existing schema-11 collection file for work (DefaultCacheKiB).
 func Open(ctx context.Context, path string) (*Collection, error) {
-	db, err := store.Open(ctx, path, store.Options{})
+	return OpenWith(ctx, path, OpenOptions{CacheKiB: DefaultCacheKiB})
+}
+
+// OpenWith opens an existing schema-11 collection file with options.
+func OpenWith(ctx context.Context, path string, opt OpenOptions) (*Collection, error) {
+	db, err := store.Open(ctx, path, store.Options{CacheKiB: opt.CacheKiB})
 	if err != nil {
 		return nil, fmt.Errorf("open collection: %w", err)
 	}

@@ -77,6 +77,8 @@ type Options struct {
 	ReadOnly bool
 	// Create allows the file not to exist yet.
 	Create bool
+	// CacheKiB is SQLite's page cache in KiB; 0 keeps SQLite's default (2 MB).
+	CacheKiB int
 }
 
 // Open opens a SQLite file with the project's pragmas: WAL journal, a busy timeout, and one
@@ -102,9 +104,9 @@ func Open(ctx context.Context, path string, opt Options) (*sql.DB, error) {
 		q.Add("_txlock", "immediate")
 	}
 	q.Add("_pragma", "foreign_keys(0)")
-	// 40 MiB of page cache, as Anki uses: SQLite's default 2 MB makes every search over a
-	// large collection re-read the notes table through pread calls (15 % of a text search).
-	q.Add("_pragma", "cache_size(-40960)")
+	if opt.CacheKiB > 0 {
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", opt.CacheKiB))
+	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	db, err := sql.Open(DriverName, dsn)
 	if err != nil {

@@ -161,7 +161,7 @@ func prepareIncoming(ctx context.Context, r *pkgfile.Reader, path string, res *C
 	}
 	// Opening it as a collection proves the engine accepts it (JSON shapes, tables). The
 	// media folder that Open creates lands in the temporary directory.
-	col, err := collection.Open(ctx, path)
+	col, err := collection.OpenWith(ctx, path, collection.OpenOptions{})
 	if err != nil {
 		return badf("%v", err)
 	}

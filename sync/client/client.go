@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -214,6 +215,12 @@ func (c *Client) call(ctx context.Context, path string, body []byte, media, comp
 	if err != nil {
 		return nil, fmt.Errorf("sync %s: %w", path, err)
 	}
+	return c.do(req, path, f)
+}
+
+// do sends a built request and reads the answer in framing f.
+func (c *Client) do(req *http.Request, path string, f protocol.Framing) ([]byte, error) {
+	ctx := req.Context()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -417,6 +424,36 @@ func (c *Client) Abort(ctx context.Context) error {
 // Upload sends a collection file; the server answers OK or a message for the user.
 func (c *Client) Upload(ctx context.Context, data []byte) error {
 	out, err := c.call(ctx, "sync/upload", data, false, true)
+	if err != nil {
+		return err
+	}
+	if s := strings.TrimSpace(string(out)); s != "OK" {
+		return &UploadRefusedError{Message: s}
+	}
+	return nil
+}
+
+// UploadFile sends the collection file at path as a full upload. With v11 the file is
+// compressed while it is sent instead of being read into memory first.
+func (c *Client) UploadFile(ctx context.Context, path string) error {
+	if c.framing() != protocol.FramingV11 {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return c.Upload(ctx, data)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	req, err := protocol.NewV11StreamRequest(ctx, c.endpoint+"sync/upload", protocol.Header{Version: protocol.VersionMax,
+		HostKey: c.hostKey, ClientVersion: c.cv, SessionKey: c.sessionKey}, file)
+	if err != nil {
+		return fmt.Errorf("sync sync/upload: %w", err)
+	}
+	out, err := c.do(req, "sync/upload", protocol.FramingV11)
 	if err != nil {
 		return err
 	}

@@ -169,11 +169,7 @@ func fullUpload(ctx context.Context, c *Client, col *collection.Collection) erro
 		return err
 	}
 	defer u.Close()
-	data, err := os.ReadFile(u.Path)
-	if err != nil {
-		return err
-	}
-	if err := c.Upload(ctx, data); err != nil {
+	if err := c.UploadFile(ctx, u.Path); err != nil {
 		return err
 	}
 	return u.Commit(ctx, col)

@@ -100,7 +100,7 @@ func (u *Upload) prepare(ctx context.Context, col *collection.Collection, schema
 	if err := Snapshot(ctx, col, u.Path); err != nil {
 		return err
 	}
-	tmp, err := collection.Open(ctx, u.Path)
+	tmp, err := collection.OpenWith(ctx, u.Path, collection.OpenOptions{})
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func ValidateReceived(ctx context.Context, path string, setLastSync bool) error 
 			return err
 		}
 	}
-	col, err := collection.Open(ctx, probe)
+	col, err := collection.OpenWith(ctx, probe, collection.OpenOptions{})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrCorruptCollection, err)
 	}

@@ -272,6 +272,38 @@ func NewV11Request(ctx context.Context, url string, h Header, body []byte) (*htt
 	return req, nil
 }
 
+// NewV11StreamRequest is NewV11Request with the body read from r and compressed while it
+// is sent, so that a full upload does not hold the collection in memory (and again
+// compressed): the same zstd stream NewV11Request makes.
+func NewV11StreamRequest(ctx context.Context, url string, h Header, r io.Reader) (*http.Request, error) {
+	hb, err := json.Marshal(h)
+	if err != nil {
+		return nil, err
+	}
+	pr, pw := io.Pipe()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, pr)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(HeaderName, string(hb))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	// The HTTP client closes the body when it stops reading, which ends this goroutine.
+	go func() {
+		zw, err := zstd.NewWriter(pw, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		if _, err := io.Copy(zw, r); err != nil {
+			zw.Close()
+			pw.CloseWithError(err)
+			return
+		}
+		pw.CloseWithError(zw.Close())
+	}()
+	return req, nil
+}
+
 // LegacyFields are the multipart text fields; empty ones are left out.
 type LegacyFields struct {
 	HostKey, SessionKey, ClientVersion, MediaSession string

@@ -126,7 +126,9 @@ func (st *userState) open(ctx context.Context) error {
 		if _, serr := os.Stat(st.colPath()); errors.Is(serr, os.ErrNotExist) {
 			st.col, err = createServerCollection(ctx, st.colPath())
 		} else {
-			st.col, err = collection.Open(ctx, st.colPath())
+			// a server holds many users' collections and a sync touches few pages: SQLite's
+			// small default cache
+			st.col, err = collection.OpenWith(ctx, st.colPath(), collection.OpenOptions{})
 		}
 		if err != nil {
 			return err
@@ -183,7 +185,7 @@ func createServerCollection(ctx context.Context, path string) (*collection.Colle
 	if err != nil {
 		return nil, fmt.Errorf("create collection: %w", err)
 	}
-	return collection.Open(ctx, path)
+	return collection.OpenWith(ctx, path, collection.OpenOptions{})
 }
 
 func (s *Server) state(user string) *userState {
