@@ -267,7 +267,16 @@ func union(a, b noteSet) noteSet {
 
 // TextNotes answers "n.sfld like p or n.flds like p" (a plain text search).
 func (x *TextIndex) TextNotes(pattern string) []int64 {
-	return x.idsOf(union(x.likeNotes(&x.sfld, pattern, 0), x.likeNotes(&x.flds, pattern, 0)))
+	// the two columns are scanned side by side: each pass is memory-bound
+	var sfld noteSet
+	done := make(chan struct{})
+	go func() {
+		sfld = x.likeNotes(&x.sfld, pattern, 0)
+		close(done)
+	}()
+	flds := x.likeNotes(&x.flds, pattern, 0)
+	<-done
+	return x.idsOf(union(sfld, flds))
 }
 
 // FieldNotes answers "n.mid = mid and n.flds like pattern".
