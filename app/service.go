@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 
 	"github.com/deckhand-app/deckhand/collection"
@@ -26,6 +27,7 @@ type Service struct {
 	// the scheduler of schedCol (study.go), made again when the collection is replaced
 	sched    *sched.Scheduler
 	schedCol *collection.Collection
+	warmed   *collection.Collection // WarmSearch has run for it
 }
 
 // OpenService opens (or creates) the collection at path.
@@ -35,6 +37,26 @@ func OpenService(ctx context.Context, path string) (*Service, error) {
 		return nil, err
 	}
 	return &Service{col: col}, nil
+}
+
+// WarmSearch builds the current collection's search index (collection.WarmSearch) in the
+// background, once per collection. The browser calls it after its first page is shown:
+// started at open, the build would hold the collection's one connection while that page
+// waits for it.
+func (s *Service) WarmSearch() {
+	s.mu.Lock()
+	col := s.col
+	if col == nil || s.warmed == col {
+		s.mu.Unlock()
+		return
+	}
+	s.warmed = col
+	s.mu.Unlock()
+	go func() {
+		if err := col.WarmSearch(context.Background()); err != nil {
+			slog.Warn("search index", "err", err)
+		}
+	}()
 }
 
 // NewService wraps an already open collection (tests, tools).

@@ -32,6 +32,10 @@ func open(b *testing.B, path string) *collection.Collection {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { col.Close() })
+	// what the app does in the background after opening (app.OpenService)
+	if err := col.WarmSearch(context.Background()); err != nil {
+		b.Fatal(err)
+	}
 	return col
 }
 

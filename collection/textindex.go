@@ -91,6 +91,34 @@ func (c *Collection) texts(ctx context.Context) (*search.TextIndex, error) {
 	return t.idx, nil
 }
 
+// textsIfReady is texts when the index has been built (it is patched if needed), and nil
+// when it has not or is being built right now.
+func (c *Collection) textsIfReady(ctx context.Context) (*search.TextIndex, error) {
+	t := &c.textIdx
+	if !t.mu.TryLock() {
+		return nil, nil
+	}
+	built := t.idx != nil
+	t.mu.Unlock()
+	if !built {
+		return nil, nil
+	}
+	return c.texts(ctx)
+}
+
+// WarmSearch builds the in-memory text index now, so that neither the first text search
+// waits for it nor sorted searches go without it. The GUI calls it in the background after
+// opening a collection; it is a no-op for small collections.
+func (c *Collection) WarmSearch(ctx context.Context) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.db == nil || !useTextIndex {
+		return nil
+	}
+	_, err := c.texts(ctx)
+	return err
+}
+
 // patchTexts brings idx up to date with the notes changed since seq. ok is false when a
 // full rebuild is better (many changes) or needed (the triggers are gone: a new connection).
 func (c *Collection) patchTexts(ctx context.Context, idx *search.TextIndex, seq int64) (*search.TextIndex, int64, bool, error) {
@@ -182,7 +210,9 @@ func (c *Collection) findSorted(ctx context.Context, query string, kind search.K
 	if !useTextIndex {
 		return nil, false, nil
 	}
-	idx, err := c.texts(ctx)
+	// Sorting alone does not build the index (a small deck sorts quickly in SQL, and the
+	// first browser page after opening must not wait ~0.5 s for it): WarmSearch builds it.
+	idx, err := c.textsIfReady(ctx)
 	if err != nil || idx == nil {
 		return nil, false, nil
 	}

@@ -196,7 +196,9 @@ func (b *Browser) RunSearch(q string) {
 	start := time.Now()
 	b.run.Go(func() func() {
 		ctx := context.Background()
+		began := time.Now()
 		ids, err := b.svc.Search(ctx, mode, q, order)
+		searched := time.Since(began)
 		var pager *app.Pager
 		if err == nil {
 			pager = b.svc.NewPager(mode, ids)
@@ -205,19 +207,23 @@ func (b *Browser) RunSearch(q string) {
 				err = pager.LoadPage(ctx, 0)
 			}
 		}
+		loaded := time.Since(began)
 		return func() {
 			if seq != b.seq {
 				return // a newer search is on its way
 			}
 			b.lastTook = time.Since(start)
 			if os.Getenv("DECKHAND_TIMING") != "" {
-				slog.Info("browser search", "query", q, "mode", mode.String(), "rows", pager.Len(), "first_page", b.lastTook)
+				// queued: from the request to the work starting; search and rows: the work
+				slog.Info("browser search", "query", q, "mode", mode.String(), "rows", pager.Len(), "first_page", b.lastTook,
+					"queued", began.Sub(start), "search", searched, "rows_loaded", loaded-searched)
 			}
 			if err != nil {
 				b.showError(err)
 				return
 			}
 			b.showError(nil)
+			b.svc.WarmSearch() // after the first page: it would otherwise wait for the build
 			b.pager = pager
 			b.sel.Keep(pager.IDs())
 			what := strings.ToLower(mode.String())

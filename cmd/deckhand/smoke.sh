@@ -33,19 +33,25 @@ APID=$!
 WID=$(DISPLAY=$DISP xdotool search --sync --onlyvisible --name Deckhand | head -1)
 sleep 3
 DISPLAY=$DISP import -window root "$OUT/1-main.png"
-# first deck in the tree, then the first browser row (editor and preview fill in)
-DISPLAY=$DISP xdotool mousemove 70 88 click 1
+# first deck in the tree, then the first browser row (editor and preview fill in); the
+# coordinates are for the 1280x800 screen with the menu bar at the top
+DISPLAY=$DISP xdotool mousemove 70 133 click 1
 sleep 2
-DISPLAY=$DISP xdotool mousemove 420 128 click 1
+DISPLAY=$DISP xdotool mousemove 420 175 click 1
 sleep 2
 DISPLAY=$DISP import -window root "$OUT/2-deck-note.png"
 # Ctrl+N: Add mode; a bad search shows its error inline
 DISPLAY=$DISP xdotool key --window "$WID" ctrl+n
 sleep 1
-DISPLAY=$DISP xdotool mousemove 400 48 click 1 key ctrl+a type 'deck:( '
+DISPLAY=$DISP xdotool mousemove 450 93 click 1 key ctrl+a type 'deck:( '
 DISPLAY=$DISP xdotool key Return
 sleep 2
 DISPLAY=$DISP import -window root "$OUT/3-add-search-error.png"
+# another large deck once the search index is warm (the browser's figure after start-up)
+DISPLAY=$DISP xdotool key Escape
+DISPLAY=$DISP xdotool mousemove 70 533 click 1
+sleep 2
+DISPLAY=$DISP import -window root "$OUT/4-second-deck.png"
 kill -0 "$APID" || { echo "smoke: the app exited early" >&2; cat "$OUT/app.log" >&2; exit 1; }
 grep -E "first frame|browser search" "$OUT/app.log" || true
 echo "smoke: screenshots in $OUT"
