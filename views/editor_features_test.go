@@ -243,43 +243,56 @@ func TestEditorTagCompletion(t *testing.T) {
 	}
 	other := addNote(t, col, "Basic", "Words", "other", "x")
 	m := newWindow(t, col)
+	// Typing happens as on the UI goroutine (onUI): the test driver applies background
+	// results, such as the debounced save, on other goroutines.
 	m.Editor.ShowNote(other)
 	m.Wait()
 	e := m.Editor
-	m.Window.Canvas().Focus(e.tags)
+	suggestions := func() (out []string) {
+		onUI(m, func() { out = e.Suggestions() })
+		return out
+	}
+	onUI(m, func() { m.Window.Canvas().Focus(e.tags) })
 	m.Wait()
-	test.Type(e.tags, "la")
+	onUI(m, func() { test.Type(e.tags, "la") })
 	m.Wait()
 	// parent tags are tags too (Anki registers them)
-	if got := e.Suggestions(); !slices.Equal(got, []string{"Lang", "Lang::French", "Lang::German"}) {
+	if got := suggestions(); !slices.Equal(got, []string{"Lang", "Lang::French", "Lang::German"}) {
 		t.Fatalf("suggestions for la: %q", got)
 	}
 	if !e.tags.AcceptsTab() {
 		t.Fatal("Tab should complete while suggestions are shown")
 	}
-	e.tags.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
-	e.tags.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
-	e.tags.TypedKey(&fyne.KeyEvent{Name: fyne.KeyTab})
-	if e.tags.Text != "Lang::German " || len(e.Suggestions()) != 0 {
-		t.Fatalf("after Tab: %q %q", e.tags.Text, e.Suggestions())
+	onUI(m, func() { e.tags.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown}) })
+	m.Wait()
+	onUI(m, func() { e.tags.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown}) })
+	m.Wait()
+	onUI(m, func() { e.tags.TypedKey(&fyne.KeyEvent{Name: fyne.KeyTab}) })
+	m.Wait()
+	if e.tags.Text != "Lang::German " || len(suggestions()) != 0 {
+		t.Fatalf("after Tab: %q %q", e.tags.Text, suggestions())
 	}
 	// a hierarchical word further down, completed with a click
-	test.Type(e.tags, "動")
-	if got := e.Suggestions(); !slices.Equal(got, []string{"日本語::動詞"}) {
+	onUI(m, func() { test.Type(e.tags, "動") })
+	m.Wait()
+	if got := suggestions(); !slices.Equal(got, []string{"日本語::動詞"}) {
 		t.Fatalf("suggestions for 動: %q", got)
 	}
-	test.Tap(e.suggestBox.Objects[0].(*widget.Button))
+	onUI(m, func() { test.Tap(e.suggestBox.Objects[0].(*widget.Button)) })
+	m.Wait()
 	if e.tags.Text != "Lang::German 日本語::動詞 " {
 		t.Fatalf("after click: %q", e.tags.Text)
 	}
 	// Enter completes too; tags already on the note are not offered again
-	m.Window.Canvas().Focus(e.tags)
+	onUI(m, func() { m.Window.Canvas().Focus(e.tags) })
 	m.Wait()
-	test.Type(e.tags, "LANG::")
-	if got := e.Suggestions(); !slices.Equal(got, []string{"Lang::French"}) {
+	onUI(m, func() { test.Type(e.tags, "LANG::") })
+	m.Wait()
+	if got := suggestions(); !slices.Equal(got, []string{"Lang::French"}) {
 		t.Fatalf("suggestions for LANG::: %q", got)
 	}
-	e.tags.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	onUI(m, func() { e.tags.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
+	m.Wait()
 	e.Settle()
 	m.Wait()
 	n, _ := col.GetNote(ctx, other)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -24,6 +25,10 @@ func newWindow(t *testing.T, col *collection.Collection) *MainWindow {
 	svc := app.NewService(col)
 	t.Cleanup(func() { svc.Close() })
 	m := NewMainWindow(a, svc)
+	// The test driver applies fyne.Do at once on whatever goroutine calls it, so a debounce
+	// timer firing would touch widgets while the test does: saves and duplicate checks run
+	// when a test settles the editor (Editor.Settle), never on their own.
+	m.Editor.saver.Delay, m.Editor.dupeWait.Delay = time.Hour, time.Hour
 	m.Window.Resize(fyne.NewSize(1200, 760))
 	m.Refresh(context.Background())
 	m.Wait()
