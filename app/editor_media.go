@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"html"
 	"path/filepath"
@@ -84,4 +86,31 @@ func (s *Service) AttachMedia(ctx context.Context, path string) (string, error) 
 		return "", fmt.Errorf("attach %s: %w", filepath.Base(path), err)
 	}
 	return MediaReference(name), nil
+}
+
+// PastedImageName is the name Anki gives a picture pasted into a field: "paste-" and the
+// hex SHA-1 of its bytes, so pasting the same picture twice stores one file.
+func PastedImageName(png []byte) string {
+	sum := sha1.Sum(png)
+	return "paste-" + hex.EncodeToString(sum[:]) + ".png"
+}
+
+// AttachMediaBytes stores data (a pasted picture) in the media folder under name, with the
+// same naming rules as AttachMedia, and returns the reference to insert into a field.
+func (s *Service) AttachMediaBytes(ctx context.Context, name string, data []byte) (string, error) {
+	col, err := s.c()
+	if err != nil {
+		return "", err
+	}
+	if col.Media == nil {
+		return "", fmt.Errorf("attach %s: the collection has no media folder", name)
+	}
+	if !IsAttachable(name) {
+		return "", fmt.Errorf("attach %s: not a picture, sound or video file", name)
+	}
+	stored, err := col.Media.AddData(ctx, name, data)
+	if err != nil {
+		return "", fmt.Errorf("attach %s: %w", name, err)
+	}
+	return MediaReference(stored), nil
 }

@@ -33,6 +33,8 @@ type Editor struct {
 	win fyne.Window
 	// files is the file dialog for attaching media (MainWindow.SetFilePicker)
 	files FilePicker
+	// clip reads pictures for Ctrl+V (editor_paste.go)
+	clip imageClipboard
 
 	form    *app.NoteForm
 	adding  bool
@@ -84,7 +86,7 @@ type Editor struct {
 const SaveDelay = 600 * time.Millisecond
 
 func newEditor(svc *app.Service, run *runner, win fyne.Window) *Editor {
-	e := &Editor{svc: svc, run: run, win: win, lastColor: "#ff0000"}
+	e := &Editor{svc: svc, run: run, win: win, lastColor: "#ff0000", clip: systemImageClipboard()}
 	e.saver.Delay, e.saver.Post = SaveDelay, run.post
 	e.dupeWait.Delay, e.dupeWait.Post = 250*time.Millisecond, run.post
 	e.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

@@ -33,8 +33,13 @@ func (f *fieldEntry) FocusGained() {
 	f.Entry.FocusGained()
 }
 
-// TypedShortcut handles the formatting keys; the rest (copy, paste, undo…) go to the entry.
+// TypedShortcut handles the formatting keys and pastes pictures; the rest (copy, text
+// paste, undo…) go to the entry.
 func (f *fieldEntry) TypedShortcut(s fyne.Shortcut) {
+	if ps, ok := s.(*fyne.ShortcutPaste); ok {
+		f.ed.pasteField(f.idx, ps)
+		return
+	}
 	if cs, ok := s.(*desktop.CustomShortcut); ok {
 		switch {
 		case cs.Modifier == fyne.KeyModifierShortcutDefault && cs.KeyName == fyne.KeyB:

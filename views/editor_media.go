@@ -50,23 +50,27 @@ func (e *Editor) AttachFile(i int, paths ...string) {
 			}
 			ref += r
 		}
-		return func() {
-			// when another note was loaded meanwhile the files stay in the media folder only
-			if ref != "" && e.form == form && e.fieldEntryAt(i) == f {
-				start, end := entrySelection(&f.Entry)
-				ed := app.InsertText(f.Text, start, end, ref)
-				setEntryText(&f.Entry, ed.Text, ed.Cursor)
-				e.renderField(i)
-				e.focusField(i)
-			}
-			if err != nil {
-				e.status.SetText(err.Error())
-				if e.win != nil {
-					dialog.ShowError(err, e.win)
-				}
-			}
-		}
+		return func() { e.placeMedia(i, f, form, ref, err) }
 	})
+}
+
+// placeMedia inserts ref, the media just attached, at field i's cursor and reports err;
+// f and form are the field and note the attach started on. Runs on the UI goroutine.
+func (e *Editor) placeMedia(i int, f *fieldEntry, form *app.NoteForm, ref string, err error) {
+	// when another note was loaded meanwhile the files stay in the media folder only
+	if ref != "" && e.form == form && e.fieldEntryAt(i) == f {
+		start, end := entrySelection(&f.Entry)
+		ed := app.InsertText(f.Text, start, end, ref)
+		setEntryText(&f.Entry, ed.Text, ed.Cursor)
+		e.renderField(i)
+		e.focusField(i)
+	}
+	if err != nil {
+		e.status.SetText(err.Error())
+		if e.win != nil {
+			dialog.ShowError(err, e.win)
+		}
+	}
 }
 
 // TakeDrops attaches dropped pictures, sounds and videos to the focused field and returns
