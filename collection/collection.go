@@ -420,12 +420,7 @@ func (c *Collection) transact(ctx context.Context, label string, fn func(tx *Tx)
 		err = sqlTx.Commit()
 	}
 	if err != nil {
-		sqlTx.Rollback()
-		// The cache may hold half-applied edits: reload it from what is really stored.
-		if lerr := c.loadCol(context.Background(), c.db); lerr != nil {
-			slog.Error("reload collection after rollback", "err", lerr)
-		}
-		c.lastID = map[string]int64{}
+		c.rollback(sqlTx)
 		return err
 	}
 	c.undoCommitted(label, step)
@@ -434,6 +429,16 @@ func (c *Collection) transact(ctx context.Context, label string, fn func(tx *Tx)
 		f()
 	}
 	return nil
+}
+
+// rollback abandons a write transaction. The cache may hold half-applied edits: it is
+// reloaded from what is really stored. The caller holds c.mu.
+func (c *Collection) rollback(sqlTx *sql.Tx) {
+	sqlTx.Rollback()
+	if lerr := c.loadCol(context.Background(), c.db); lerr != nil {
+		slog.Error("reload collection after rollback", "err", lerr)
+	}
+	c.lastID = map[string]int64{}
 }
 
 func (tx *Tx) finish() error {

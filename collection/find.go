@@ -135,6 +135,15 @@ func parseIDList(b []byte) ([]int64, error) {
 		return nil, nil
 	}
 	ids := make([]int64, 0, bytes.Count(b, []byte{' '})+1)
+	err := scanInts(b, func(v int64) { ids = append(ids, v) })
+	if err != nil {
+		return nil, fmt.Errorf("query ids: %w", err)
+	}
+	return ids, nil
+}
+
+// scanInts calls fn with each decimal integer of b, which are separated by single spaces.
+func scanInts(b []byte, fn func(int64)) error {
 	for i := 0; i <= len(b); i++ {
 		neg := i < len(b) && b[i] == '-'
 		if neg {
@@ -147,12 +156,12 @@ func parseIDList(b []byte) ([]int64, error) {
 			i++
 		}
 		if i == start || (i < len(b) && b[i] != ' ') {
-			return nil, fmt.Errorf("query ids: unexpected id list at byte %d", i)
+			return fmt.Errorf("unexpected id list at byte %d", i)
 		}
 		if neg {
 			v = -v
 		}
-		ids = append(ids, v)
+		fn(v)
 	}
-	return ids, nil
+	return nil
 }

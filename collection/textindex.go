@@ -249,37 +249,28 @@ func (c *Collection) findSorted(ctx context.Context, query string, kind search.K
 
 // parseTriples reads "id nid ord id nid ord …" (decimal integers separated by spaces).
 func parseTriples(b []byte) (ids, nids []int64, ords []int, err error) {
+	if len(b) == 0 {
+		return nil, nil, nil, nil
+	}
 	n := bytes.Count(b, []byte{' '})/3 + 1
 	ids, nids, ords = make([]int64, 0, n), make([]int64, 0, n), make([]int, 0, n)
-	var vals [3]int64
 	k := 0
-	for i := 0; i < len(b); {
-		neg := false
-		if b[i] == '-' {
-			neg = true
-			i++
+	err = scanInts(b, func(v int64) {
+		switch k % 3 {
+		case 0:
+			ids = append(ids, v)
+		case 1:
+			nids = append(nids, v)
+		default:
+			ords = append(ords, int(v))
 		}
-		start := i
-		var v int64
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			v = v*10 + int64(b[i]-'0')
-			i++
-		}
-		if i == start || (i < len(b) && b[i] != ' ') {
-			return nil, nil, nil, fmt.Errorf("unexpected id list at byte %d", i)
-		}
-		if neg {
-			v = -v
-		}
-		vals[k] = v
-		if k++; k == 3 {
-			ids, nids, ords = append(ids, vals[0]), append(nids, vals[1]), append(ords, int(vals[2]))
-			k = 0
-		}
-		i++ // the space
+		k++
+	})
+	if err == nil && k%3 != 0 {
+		err = errors.New("id list ends mid-row")
 	}
-	if k != 0 {
-		return nil, nil, nil, errors.New("id list ends mid-row")
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	return ids, nids, ords, nil
 }

@@ -421,11 +421,7 @@ func (c *Collection) undoRedo(ctx context.Context, redo bool, want uint64) (labe
 		err = sqlTx.Commit()
 	}
 	if err != nil {
-		sqlTx.Rollback()
-		if lerr := c.loadCol(context.Background(), c.db); lerr != nil {
-			slog.Error("reload collection after rollback", "err", lerr)
-		}
-		c.lastID = map[string]int64{}
+		c.rollback(sqlTx)
 		return "", fmt.Errorf("%s %s: %w", what, step.Label, err)
 	}
 	u.next = rec
