@@ -163,6 +163,7 @@ func (m *MainWindow) ShowDecks() {
 func (m *MainWindow) ShowAdd() {
 	m.ShowDecks()
 	m.Editor.ShowAdd(0, m.Decks.Selected())
+	m.Preview.Clear() // the selected note's cards are not the note being added
 }
 
 // FocusBrowser shows the browser with its search box focused.
@@ -402,7 +403,7 @@ func (m *MainWindow) menu() *fyne.MainMenu {
 			item("Find", shortcut(fyne.KeyF, ctrl), func() { m.Window.Canvas().Focus(b.Search) }),
 		),
 		fyne.NewMenu("Notes",
-			item("Add Notes…", shortcut(fyne.KeyN, ctrl), func() { m.Editor.ShowAdd(0, m.Decks.selected) }),
+			item("Add Notes…", shortcut(fyne.KeyN, ctrl), m.ShowAdd),
 			item("Add (in Add mode)", shortcut(fyne.KeyReturn, ctrl), m.Editor.Add),
 			fyne.NewMenuItemSeparator(),
 			item("Add Tags…", shortcut(fyne.KeyA, ctrl|fyne.KeyModifierShift), func() { b.promptTags(true) }),
