@@ -39,7 +39,8 @@ test: deps
 	$(GO) test -tags ci -count=1 $(PKGS)
 
 # bench runs the benchmark suite (bench/run.sh: 10k and 100k notes, floors, outside tools)
-# and prints the table of docs/benchmarks.md; results in bench/out/. Takes about an hour.
+# and prints the table of docs/benchmarks.md; results in bench/out/. One run of each (BENCH_COUNT=1)
+# takes about 15 minutes on 2 cores once the collections are cached; the default 3 runs, ~45.
 bench:
 	GO=$(GO) sh bench/run.sh
 
