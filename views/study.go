@@ -423,6 +423,12 @@ func (s *StudyScreen) advance(fn func(ctx context.Context, st *app.Study) (strin
 	if s.card == nil || s.busy {
 		return
 	}
+	s.proceed(fn)
+}
+
+// proceed runs fn off the UI goroutine, then shows the next card (or the congratulations
+// screen) and fn's message.
+func (s *StudyScreen) proceed(fn func(ctx context.Context, st *app.Study) (string, error)) {
 	s.busy = true
 	st := s.study
 	s.run.Go(func() func() {
@@ -551,25 +557,7 @@ func (s *StudyScreen) Unbury() {
 	if s.study == nil || s.busy {
 		return
 	}
-	s.busy = true
-	st := s.study
-	s.run.Go(func() func() {
-		ctx := context.Background()
-		err := st.Unbury(ctx)
-		var next *app.StudyCard
-		if err == nil {
-			next, err = st.Next(ctx)
-		}
-		return func() {
-			s.busy = false
-			if err != nil {
-				s.fail(err)
-				return
-			}
-			s.setCard(next)
-			s.changed()
-		}
-	})
+	s.proceed(func(ctx context.Context, st *app.Study) (string, error) { return "", st.Unbury(ctx) })
 }
 
 func (s *StudyScreen) showCongrats() {
