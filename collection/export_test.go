@@ -15,3 +15,6 @@ func UseTextIndex(on bool) (restore func()) {
 	useTextIndex = on
 	return func() { useTextIndex = old }
 }
+
+// MemoryFinds is the number of searches answered wholly from the in-memory index so far.
+func MemoryFinds() int64 { return memoryFinds.Load() }

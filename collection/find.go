@@ -86,6 +86,9 @@ func (c *Collection) find(ctx context.Context, query string, kind search.Kind, o
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	c.searchTexts(ctx, sc)
+	if ids, ok, err := c.findInMemory(ctx, query, kind, order, sc); ok || err != nil {
+		return ids, err
+	}
 	if order.Column == SortSortField {
 		if ids, ok, err := c.findSorted(ctx, query, kind, order.Desc, sc); ok || err != nil {
 			return ids, err

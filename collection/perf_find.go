@@ -35,18 +35,22 @@ func (c *Collection) findPage(ctx context.Context, query string, kind search.Kin
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	c.searchTexts(ctx, sc)
-	if order.Column == SortSortField {
-		ids, ok, err := c.findSorted(ctx, query, kind, order.Desc, sc)
+	ids, ok, err := c.findInMemory(ctx, query, kind, order, sc)
+	if err != nil {
+		return Page{}, err
+	}
+	if !ok && order.Column == SortSortField {
+		ids, ok, err = c.findSorted(ctx, query, kind, order.Desc, sc)
 		if err != nil {
 			return Page{}, err
 		}
-		if ok {
-			p := Page{Total: len(ids)}
-			if offset < len(ids) {
-				p.IDs = ids[offset:min(len(ids), offset+limit)]
-			}
-			return p, nil
+	}
+	if ok {
+		p := Page{Total: len(ids)}
+		if offset < len(ids) {
+			p.IDs = ids[offset:min(len(ids), offset+limit)]
 		}
+		return p, nil
 	}
 	countSQL, countArgs, err := search.SQL(query, kind, Order{}, sc)
 	if err != nil {

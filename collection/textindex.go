@@ -2,13 +2,16 @@ package collection
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/deckhand-app/deckhand/collection/search"
 )
@@ -40,7 +43,46 @@ CREATE TEMP TRIGGER IF NOT EXISTS dh_text_upd AFTER UPDATE ON main.notes
 	BEGIN INSERT INTO dh_text_dirty (id) VALUES (old.id); INSERT INTO dh_text_dirty (id) VALUES (new.id); END;
 CREATE TEMP TRIGGER IF NOT EXISTS dh_text_del AFTER DELETE ON main.notes
 	BEGIN INSERT INTO dh_text_dirty (id) VALUES (old.id); END;
+CREATE TEMP TRIGGER IF NOT EXISTS dh_card_ins AFTER INSERT ON main.cards
+	BEGIN INSERT INTO dh_text_dirty (id) VALUES (new.nid); END;
+CREATE TEMP TRIGGER IF NOT EXISTS dh_card_upd AFTER UPDATE OF id, nid, ord ON main.cards
+	WHEN old.id IS NOT new.id OR old.nid IS NOT new.nid OR old.ord IS NOT new.ord
+	BEGIN INSERT INTO dh_text_dirty (id) VALUES (old.nid); INSERT INTO dh_text_dirty (id) VALUES (new.nid); END;
+CREATE TEMP TRIGGER IF NOT EXISTS dh_card_del AFTER DELETE ON main.cards
+	BEGIN INSERT INTO dh_text_dirty (id) VALUES (old.nid); END;
 DELETE FROM dh_text_dirty;`
+
+// dirtyTriggers are the triggers of textDirtySQL; a card's row notes its note's id.
+var dirtyTriggers = "'dh_text_ins', 'dh_text_upd', 'dh_text_del', 'dh_card_ins', 'dh_card_upd', 'dh_card_del'"
+
+// readCards reads (note id, card id, ord) of the cards the query (a cards table or a
+// subset "cards WHERE …") holds, as one string: 200k rows as rows cost twice as much.
+func readCards(ctx context.Context, db *sql.DB, from string, args ...any) ([]search.CardRow, error) {
+	var list sql.RawBytes
+	rows, err := db.QueryContext(ctx, "SELECT group_concat(nid || ' ' || id || ' ' || ord, ' ') FROM "+from, args...)
+	if err != nil {
+		return nil, fmt.Errorf("index cards: %w", err)
+	}
+	defer rows.Close()
+	var out []search.CardRow
+	if rows.Next() {
+		if err := rows.Scan(&list); err != nil {
+			return nil, fmt.Errorf("index cards: %w", err)
+		}
+		nids, ids, ords, err := parseTriples(list)
+		if err != nil {
+			return nil, fmt.Errorf("index cards: %w", err)
+		}
+		out = make([]search.CardRow, len(ids))
+		for i := range ids {
+			out[i] = search.CardRow{NID: nids[i], ID: ids[i], Ord: int32(ords[i])}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("index cards: %w", err)
+	}
+	return out, nil
+}
 
 const textRowsSQL = `SELECT id, mid, cast(sfld AS text), flds, tags, typeof(sfld),
 	CASE WHEN typeof(sfld) IN ('integer', 'real') THEN sfld ELSE 0 END FROM notes`
@@ -87,6 +129,11 @@ func (c *Collection) texts(ctx context.Context) (*search.TextIndex, error) {
 	}); err != nil {
 		return nil, err
 	}
+	cards, err := readCards(ctx, c.db, "cards")
+	if err != nil {
+		return nil, err
+	}
+	b.SetCards(cards)
 	t.idx, t.at, t.seenSeq = b.Build(), at, 0
 	return t.idx, nil
 }
@@ -125,10 +172,10 @@ func (c *Collection) patchTexts(ctx context.Context, idx *search.TextIndex, seq 
 	var triggers int
 	var maxSeq int64
 	if err := c.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM temp.sqlite_master WHERE type = 'trigger'
-		AND name IN ('dh_text_ins', 'dh_text_upd', 'dh_text_del')), coalesce((SELECT max(seq) FROM temp.dh_text_dirty), 0)`).Scan(&triggers, &maxSeq); err != nil {
+		AND name IN (`+dirtyTriggers+`)), coalesce((SELECT max(seq) FROM temp.dh_text_dirty), 0)`).Scan(&triggers, &maxSeq); err != nil {
 		return nil, 0, false, nil // no table: rebuild
 	}
-	if triggers != 3 || maxSeq < seq {
+	if triggers != 6 || maxSeq < seq {
 		return nil, 0, false, nil
 	}
 	changed, err := queryIDs(ctx, c.db, "SELECT DISTINCT id FROM temp.dh_text_dirty WHERE seq > ? ORDER BY id", seq)
@@ -139,8 +186,18 @@ func (c *Collection) patchTexts(ctx context.Context, idx *search.TextIndex, seq 
 		return nil, 0, false, nil
 	}
 	var fresh []search.NoteText // the changed notes that still exist, by id
+	var cards []search.CardRow  // their cards now (and those of notes that are gone)
 	if len(changed) > 0 {
 		ids, _ := json.Marshal(changed)
+		if cards, err = readCards(ctx, c.db, "(SELECT nid, id, ord FROM cards WHERE nid IN (SELECT value FROM json_each(?)) ORDER BY nid, id)", string(ids)); err != nil {
+			return nil, 0, false, err
+		}
+		slices.SortFunc(cards, func(a, b search.CardRow) int {
+			if a.NID != b.NID {
+				return cmp.Compare(a.NID, b.NID)
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
 		err := readTexts(ctx, c.db, textRowsSQL+" WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", []any{string(ids)},
 			func(id, mid int64, sfld, flds, tags []byte, typ byte, num float64) {
 				fresh = append(fresh, search.NoteText{ID: id, Mid: mid, Sfld: bytes.Clone(sfld), Flds: bytes.Clone(flds),
@@ -150,7 +207,7 @@ func (c *Collection) patchTexts(ctx context.Context, idx *search.TextIndex, seq 
 			return nil, 0, false, err
 		}
 	}
-	return idx.Patch(changed, fresh), maxSeq, true, nil
+	return idx.Patch(changed, fresh, cards), maxSeq, true, nil
 }
 
 // readTexts runs a textRowsSQL query and hands each row to fn (slices valid during the call).
@@ -201,6 +258,36 @@ func (c *Collection) searchTexts(ctx context.Context, sc *search.Context) {
 		return idx
 	}
 }
+
+// findInMemory answers a search made only of terms the index answers (search.NoteLevel)
+// without SQL. ok is false when it cannot. The caller holds c.mu for reading.
+func (c *Collection) findInMemory(ctx context.Context, query string, kind search.Kind, order Order, sc *search.Context) ([]int64, bool, error) {
+	if !useTextIndex || (order.Column != SortNone && order.Column != SortSortField) {
+		return nil, false, nil
+	}
+	level, needsText := search.NoteLevel(query, sc)
+	if !level {
+		return nil, false, nil
+	}
+	var idx *search.TextIndex
+	var err error
+	if needsText {
+		idx, err = c.texts(ctx) // the SQL would build it too
+	} else {
+		idx, err = c.textsIfReady(ctx) // see findSorted
+	}
+	if err != nil || idx == nil {
+		return nil, false, nil
+	}
+	ids, ok, err := idx.Find(query, kind, order, sc)
+	if ok && err == nil {
+		memoryFinds.Add(1)
+	}
+	return ids, ok, err
+}
+
+// memoryFinds counts findInMemory's answers, for tests to check the path is taken.
+var memoryFinds atomic.Int64
 
 // findSorted answers a search ordered by sort field by sorting in Go with the index's ranks:
 // SQLite sorting 200k cards by "sfld collate nocase" takes ~300 ms, the ranks ~20 ms.

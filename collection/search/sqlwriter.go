@@ -146,6 +146,11 @@ func orderTable(c Column) reqTable {
 
 func (w *writer) requiredTable(n Node) reqTable {
 	if w.idx != nil && w.indexable(n) {
+		if w.idx.orphansPossible() {
+			// a card without its note must not match "-term" or "tag:*": as without the
+			// index, the notes join leaves it out
+			return tNotes
+		}
 		return tCardsOrNotes // a list of note ids: c.nid serves as well as n.id
 	}
 	switch n := n.(type) {
@@ -174,6 +179,9 @@ type writer struct {
 	sb    *strings.Builder
 	args  []any
 	table reqTable
+	// capture, when set, receives the notes of a term answered by the index instead of
+	// the SQL condition (TextIndex.Find)
+	capture func(ids []int64)
 }
 
 // arg binds v and returns its placeholder.
@@ -939,6 +947,10 @@ func allFields(name string) bool { return name == "*" || name == "_*" || name ==
 
 // inNotes writes a condition true for exactly these notes.
 func (w *writer) inNotes(ids []int64) {
+	if w.capture != nil {
+		w.capture(ids)
+		return
+	}
 	if len(ids) == 0 {
 		w.write("false")
 		return

@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -41,6 +42,32 @@ type TextIndex struct {
 	order    []int32 // note positions in "order by sfld collate nocase" (nil: not yet)
 	rank     []int32 // position of each note in that order
 	ranked   atomic.Bool
+
+	// The cards of each note (when hasCards), so that searches made only of terms the
+	// index answers need no SQL at all: note i's cards are cardID/cardOrd[cardStart[i]:
+	// cardStart[i+1]], by id. Cards whose note is missing are kept in orphans by note id;
+	// while there are any, Find leaves such searches to SQL.
+	hasCards  bool
+	cardStart []int32
+	cardID    []int64
+	cardOrd   []int32
+	orphans   map[int64][]CardRef
+
+	cardOnce  sync.Once
+	cardOrder []int32 // card positions by (sort-field rank, ord, id)
+	cardNote  []int32 // the note position of each card position
+}
+
+// CardRef is one card as the index keeps it.
+type CardRef struct {
+	ID  int64
+	Ord int32
+}
+
+// CardRow is a card with its note id, as Patch and SetCards take them.
+type CardRow struct {
+	NID, ID int64
+	Ord     int32
 }
 
 // SQLite's storage classes in their sort order.
@@ -114,6 +141,7 @@ func NewTextIndexBuilder(n, textBytes int) *TextIndexBuilder {
 	for _, a := range []*arena{&x.sfld, &x.flds, &x.tags} {
 		a.off = make([]uint32, 1, n+1)
 	}
+	x.cardStart = make([]int32, 1, n+1)
 	x.flds.buf = make([]byte, 0, textBytes)
 	return b
 }
@@ -121,7 +149,17 @@ func NewTextIndexBuilder(n, textBytes int) *TextIndexBuilder {
 // Add appends a note; sfld is the sort field as SQLite turns it into text, typ its storage
 // class (SortNull…SortBlob) and num its value when it is a number. The slices are copied.
 func (b *TextIndexBuilder) Add(id, mid int64, sfld, flds, tags []byte, typ byte, num float64) {
+	b.add(id, mid, sfld, flds, tags, typ, num, nil)
+}
+
+// add is Add with the note's cards (by id).
+func (b *TextIndexBuilder) add(id, mid int64, sfld, flds, tags []byte, typ byte, num float64, cards []CardRef) {
 	i := len(b.idx.ids)
+	for _, c := range cards {
+		b.idx.cardID = append(b.idx.cardID, c.ID)
+		b.idx.cardOrd = append(b.idx.cardOrd, c.Ord)
+	}
+	b.idx.cardStart = append(b.idx.cardStart, int32(len(b.idx.cardID)))
 	b.idx.sortType = append(b.idx.sortType, typ)
 	b.idx.sortNum = append(b.idx.sortNum, num)
 	b.idx.sortLen = append(b.idx.sortLen, uint32(len(sfld)))
@@ -142,6 +180,12 @@ func (b *TextIndexBuilder) Add(id, mid int64, sfld, flds, tags []byte, typ byte,
 // changed keeps the others this way).
 func (b *TextIndexBuilder) AddFrom(x *TextIndex, i int) {
 	j := len(b.idx.ids)
+	if x.hasCards {
+		s, e := x.cardStart[i], x.cardStart[i+1]
+		b.idx.cardID = append(b.idx.cardID, x.cardID[s:e]...)
+		b.idx.cardOrd = append(b.idx.cardOrd, x.cardOrd[s:e]...)
+	}
+	b.idx.cardStart = append(b.idx.cardStart, int32(len(b.idx.cardID)))
 	b.idx.ids = append(b.idx.ids, x.ids[i])
 	b.idx.mids = append(b.idx.mids, x.mids[i])
 	b.idx.sortType = append(b.idx.sortType, x.sortType[i])
@@ -157,6 +201,56 @@ func (b *TextIndexBuilder) AddFrom(x *TextIndex, i int) {
 	if !likeClean(b.idx.sfld.text(j)) || !likeClean(b.idx.flds.text(j)) {
 		b.idx.badText = append(b.idx.badText, int32(j))
 	}
+}
+
+// SetCards gives the index every card of the collection (any order), after the notes were
+// added; cards whose note is not in the index are kept as orphans.
+func (b *TextIndexBuilder) SetCards(cards []CardRow) {
+	x := b.idx
+	slices.SortFunc(cards, func(a, b CardRow) int {
+		if a.NID != b.NID {
+			return cmpInt64(a.NID, b.NID)
+		}
+		return cmpInt64(a.ID, b.ID)
+	})
+	x.cardID = make([]int64, 0, len(cards))
+	x.cardOrd = make([]int32, 0, len(cards))
+	x.cardStart = x.cardStart[:1]
+	x.orphans = nil
+	k := 0
+	for _, nid := range x.ids {
+		for ; k < len(cards) && cards[k].NID < nid; k++ {
+			x.addOrphan(cards[k])
+		}
+		for ; k < len(cards) && cards[k].NID == nid; k++ {
+			x.cardID = append(x.cardID, cards[k].ID)
+			x.cardOrd = append(x.cardOrd, cards[k].Ord)
+		}
+		x.cardStart = append(x.cardStart, int32(len(x.cardID)))
+	}
+	for ; k < len(cards); k++ {
+		x.addOrphan(cards[k])
+	}
+	x.hasCards = true
+}
+
+func (x *TextIndex) addOrphan(c CardRow) {
+	if x.orphans == nil {
+		x.orphans = map[int64][]CardRef{}
+	}
+	x.orphans[c.NID] = append(x.orphans[c.NID], CardRef{ID: c.ID, Ord: c.Ord})
+}
+
+// Cards is the number of cards the index holds (orphans included); -1 without cards.
+func (x *TextIndex) Cards() int {
+	if !x.hasCards {
+		return -1
+	}
+	n := len(x.cardID)
+	for _, o := range x.orphans {
+		n += len(o)
+	}
+	return n
 }
 
 // IDs returns the note ids of the index, ascending (do not modify).
@@ -180,7 +274,7 @@ func (x *TextIndex) Len() int { return len(x.ids) }
 // Bytes is roughly the memory the index holds.
 func (x *TextIndex) Bytes() int {
 	return len(x.ids)*16 + len(x.sfld.buf) + len(x.flds.buf) + len(x.tags.buf) +
-		4*(len(x.sfld.off)+len(x.flds.off)+len(x.tags.off))
+		4*(len(x.sfld.off)+len(x.flds.off)+len(x.tags.off)) + 4*len(x.cardStart) + 12*len(x.cardID)
 }
 
 // noteSet is a set of note positions in the index, ascending.
@@ -570,12 +664,37 @@ type NoteText struct {
 }
 
 // Patch returns a new index: x without the notes in changed (ascending ids), plus fresh
-// (ascending ids; the changed notes that still exist). Unchanged notes are copied in runs,
-// and the sort order is merged rather than sorted again, so a patch after an edit costs a
-// few milliseconds on 100k notes.
-func (x *TextIndex) Patch(changed []int64, fresh []NoteText) *TextIndex {
+// (ascending ids; the changed notes that still exist). cards are the cards whose note id is
+// in changed, as they are now (sorted by note id, then id); an index holding cards keeps
+// them up to date with it. Unchanged notes are copied in runs, and the sort order is
+// merged rather than sorted again, so a patch after an edit costs a few milliseconds on
+// 100k notes.
+func (x *TextIndex) Patch(changed []int64, fresh []NoteText, cards []CardRow) *TextIndex {
 	b := NewTextIndexBuilder(len(x.ids)+len(fresh), len(x.flds.buf))
 	y := b.idx
+	y.hasCards = x.hasCards
+	if x.hasCards {
+		for nid, o := range x.orphans {
+			if _, gone := slices.BinarySearch(changed, nid); !gone {
+				if y.orphans == nil {
+					y.orphans = map[int64][]CardRef{}
+				}
+				y.orphans[nid] = o
+			}
+		}
+	}
+	ci := 0 // next row of cards
+	cardsOf := func(nid int64) []CardRef {
+		for ci < len(cards) && cards[ci].NID < nid {
+			y.addOrphan(cards[ci])
+			ci++
+		}
+		var out []CardRef
+		for ; ci < len(cards) && cards[ci].NID == nid; ci++ {
+			out = append(out, CardRef{ID: cards[ci].ID, Ord: cards[ci].Ord})
+		}
+		return out
+	}
 	newPos := make([]int32, len(x.ids)) // old position -> new, -1 when replaced or gone
 	var freshPos []int32
 	i, j := 0, 0
@@ -587,7 +706,11 @@ func (x *TextIndex) Patch(changed []int64, fresh []NoteText) *TextIndex {
 			}
 			f := fresh[j]
 			freshPos = append(freshPos, int32(len(y.ids)))
-			b.Add(f.ID, f.Mid, f.Sfld, f.Flds, f.Tags, f.Type, f.Num)
+			var fc []CardRef
+			if y.hasCards {
+				fc = cardsOf(f.ID)
+			}
+			b.add(f.ID, f.Mid, f.Sfld, f.Flds, f.Tags, f.Type, f.Num, fc)
 			j++
 			continue
 		}
@@ -609,6 +732,9 @@ func (x *TextIndex) Patch(changed []int64, fresh []NoteText) *TextIndex {
 		y.copyRun(x, i, end, newPos)
 		i = end
 	}
+	if y.hasCards {
+		cardsOf(math.MaxInt64) // the rest are orphans
+	}
 	idx := b.Build()
 	if x.ranked.Load() {
 		idx.order = mergeOrder(idx, x.order, newPos, freshPos)
@@ -624,6 +750,19 @@ func (y *TextIndex) copyRun(x *TextIndex, i, end int, newPos []int32) {
 	}
 	y.ids = append(y.ids, x.ids[i:end]...)
 	y.mids = append(y.mids, x.mids[i:end]...)
+	if x.hasCards {
+		s := x.cardStart[i]
+		shift := int32(len(y.cardID)) - s
+		y.cardID = append(y.cardID, x.cardID[s:x.cardStart[end]]...)
+		y.cardOrd = append(y.cardOrd, x.cardOrd[s:x.cardStart[end]]...)
+		for k := i + 1; k <= end; k++ {
+			y.cardStart = append(y.cardStart, x.cardStart[k]+shift)
+		}
+	} else {
+		for k := i; k < end; k++ {
+			y.cardStart = append(y.cardStart, int32(len(y.cardID)))
+		}
+	}
 	y.sortType = append(y.sortType, x.sortType[i:end]...)
 	y.sortNum = append(y.sortNum, x.sortNum[i:end]...)
 	y.sortLen = append(y.sortLen, x.sortLen[i:end]...)
