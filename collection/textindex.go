@@ -45,8 +45,7 @@ CREATE TEMP TRIGGER IF NOT EXISTS dh_text_del AFTER DELETE ON main.notes
 	BEGIN INSERT INTO dh_text_dirty (id) VALUES (old.id); END;
 CREATE TEMP TRIGGER IF NOT EXISTS dh_card_ins AFTER INSERT ON main.cards
 	BEGIN INSERT INTO dh_text_dirty (id) VALUES (new.nid); END;
-CREATE TEMP TRIGGER IF NOT EXISTS dh_card_upd AFTER UPDATE OF id, nid, ord ON main.cards
-	WHEN old.id IS NOT new.id OR old.nid IS NOT new.nid OR old.ord IS NOT new.ord
+CREATE TEMP TRIGGER IF NOT EXISTS dh_card_upd AFTER UPDATE OF id, nid, ord, did, odid, due, queue, type, flags ON main.cards
 	BEGIN INSERT INTO dh_text_dirty (id) VALUES (old.nid); INSERT INTO dh_text_dirty (id) VALUES (new.nid); END;
 CREATE TEMP TRIGGER IF NOT EXISTS dh_card_del AFTER DELETE ON main.cards
 	BEGIN INSERT INTO dh_text_dirty (id) VALUES (old.nid); END;
@@ -55,11 +54,22 @@ DELETE FROM dh_text_dirty;`
 // dirtyTriggers are the triggers of textDirtySQL; a card's row notes its note's id.
 var dirtyTriggers = "'dh_text_ins', 'dh_text_upd', 'dh_text_del', 'dh_card_ins', 'dh_card_upd', 'dh_card_del'"
 
-// readCards reads (note id, card id, ord) of the cards the query (a cards table or a
-// subset "cards WHERE …") holds, as one string: 200k rows as rows cost twice as much.
+// indexCardColumns are the card columns the index keeps, as integers, then 1 when every one of
+// them is stored as an integer (SQL compares other values by rules of its own).
+const indexCardColumns = `cast(nid AS integer) || ' ' || id || ' ' || cast(ord AS integer) || ' ' ||
+	cast(did AS integer) || ' ' || cast(odid AS integer) || ' ' || cast(due AS integer) || ' ' ||
+	cast(queue AS integer) || ' ' || cast(type AS integer) || ' ' || cast(flags AS integer) || ' ' ||
+	(typeof(nid) = 'integer' AND typeof(ord) = 'integer' AND typeof(did) = 'integer' AND
+	typeof(odid) = 'integer' AND typeof(due) = 'integer' AND typeof(queue) = 'integer' AND
+	typeof(type) = 'integer' AND typeof(flags) = 'integer')`
+
+const nCardColumns = 10
+
+// readCards reads the searched columns of the cards in from (the cards table, or a subset
+// "(SELECT * FROM cards WHERE …)") as one string: 200k rows as rows cost twice as much.
 func readCards(ctx context.Context, db *sql.DB, from string, args ...any) ([]search.CardRow, error) {
 	var list sql.RawBytes
-	rows, err := db.QueryContext(ctx, "SELECT group_concat(nid || ' ' || id || ' ' || ord, ' ') FROM "+from, args...)
+	rows, err := db.QueryContext(ctx, "SELECT group_concat("+indexCardColumns+", ' ') FROM "+from, args...)
 	if err != nil {
 		return nil, fmt.Errorf("index cards: %w", err)
 	}
@@ -69,13 +79,28 @@ func readCards(ctx context.Context, db *sql.DB, from string, args ...any) ([]sea
 		if err := rows.Scan(&list); err != nil {
 			return nil, fmt.Errorf("index cards: %w", err)
 		}
-		nids, ids, ords, err := parseTriples(list)
+		if len(list) == 0 {
+			return nil, rows.Err()
+		}
+		out = make([]search.CardRow, 0, bytes.Count(list, []byte{' '})/nCardColumns+1)
+		var v [nCardColumns]int64
+		k := 0
+		err := scanInts(list, func(n int64) {
+			v[k] = n
+			if k++; k < nCardColumns {
+				return
+			}
+			k = 0
+			c := search.CardRow{NID: v[0], CardRef: search.CardRef{ID: v[1], Ord: int32(v[2]), Did: v[3], Odid: v[4],
+				Due: v[5], Queue: int8(v[6]), Type: int8(v[7]), Flags: int32(v[8])}}
+			c.Odd = v[9] != 1 || int64(c.Ord) != v[2] || int64(c.Queue) != v[6] || int64(c.Type) != v[7] || int64(c.Flags) != v[8]
+			out = append(out, c)
+		})
+		if err == nil && k != 0 {
+			err = errors.New("list ends mid-row")
+		}
 		if err != nil {
 			return nil, fmt.Errorf("index cards: %w", err)
-		}
-		out = make([]search.CardRow, len(ids))
-		for i := range ids {
-			out[i] = search.CardRow{NID: nids[i], ID: ids[i], Ord: int32(ords[i])}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -189,7 +214,7 @@ func (c *Collection) patchTexts(ctx context.Context, idx *search.TextIndex, seq 
 	var cards []search.CardRow  // their cards now (and those of notes that are gone)
 	if len(changed) > 0 {
 		ids, _ := json.Marshal(changed)
-		if cards, err = readCards(ctx, c.db, "(SELECT nid, id, ord FROM cards WHERE nid IN (SELECT value FROM json_each(?)) ORDER BY nid, id)", string(ids)); err != nil {
+		if cards, err = readCards(ctx, c.db, "(SELECT * FROM cards WHERE nid IN (SELECT value FROM json_each(?)))", string(ids)); err != nil {
 			return nil, 0, false, err
 		}
 		slices.SortFunc(cards, func(a, b search.CardRow) int {

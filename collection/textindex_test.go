@@ -63,7 +63,12 @@ func TestTextIndexAgreesWithSQL(t *testing.T) {
 		// answered wholly in memory (note sets and the card table), and mixes that are not
 		"", "deck:*", "time or water fire", "-(time or fire) tag:foo", "tag:* -water", "time or tag:none",
 		"(tag:foo or tag:time::*) -(front:12* or k)", "note:Basic time", "-deck:* or time", "card:1 time",
-		"mid:" + fmt.Sprint(basicID(t, col)) + " -time"}
+		"mid:" + fmt.Sprint(basicID(t, col)) + " -time",
+		"deck:Default", "deck:Other", "deck:Other::*", "-deck:Default time", "deck:filtered", "is:new", "is:due",
+		"is:review or is:learn", "is:learn", "is:review -is:learn", "is:suspended", "-is:suspended tag:foo", "is:buried", "is:buried-manually",
+		"is:buried-sibling", "flag:1", "-flag:0", "added:1", "added:1 -time", "card:1", "card:2", "card:Card*",
+		"note:Basic*", "note:Basic card:2", "deck:Default or is:new water", "cid:1,2,3", "nid:1,2",
+		"(deck:Other or flag:2) -(is:due or fire)", "did:1"}
 	kinds := []struct {
 		name string
 		find func(context.Context, string, collection.Order) ([]int64, error)
@@ -112,6 +117,15 @@ func TestTextIndexAgreesWithSQL(t *testing.T) {
 		}
 		return viaSQL
 	}
+	other, err := col.AddDeck(ctx, "Other::Child")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// cards in every state, deck, flag and filtered deck (ids spread them deterministically)
+	rawExec(t, col, `update cards set type = id % 4, queue = (id / 7) % 7 - 3, due = (id / 3) % 5 - 1,
+		flags = (id / 11) % 9, odid = case when id % 13 = 0 then 1 else 0 end,
+		did = case when id % 5 = 0 then ? else did end`, other)
+	oddDone := false
 	viaSQL := compare("built")
 	// Edits patch the index: change fields and tags, delete and add notes, in rounds small
 	// enough to be patched (and one large enough to force a rebuild), then compare again.
@@ -126,7 +140,29 @@ func TestTextIndexAgreesWithSQL(t *testing.T) {
 			if err != nil {
 				continue // deleted in this round
 			}
-			switch r.Intn(6) {
+			switch r.Intn(10) {
+			case 6, 7: // card columns change: deck, suspension, flags, due
+				cids := scalars[int64](t, col, "select id from cards where nid = ?", nid)
+				if len(cids) == 0 {
+					continue // its cards moved to another note
+				}
+				switch r.Intn(4) {
+				case 0:
+					err = col.SetDeck(ctx, cids, other)
+				case 1:
+					rawExec(t, col, "update cards set queue = -1 where id = ?", cids[0])
+				case 2:
+					err = col.SetFlag(ctx, cids, 1+r.Intn(3))
+				default:
+					rawExec(t, col, "update cards set type = 2, queue = 2, due = ? where id = ?", r.Intn(3), cids[0])
+				}
+			case 8: // a card with a value SQL compares its own way
+				if !oddDone {
+					oddDone = true
+					rawExec(t, col, "update cards set due = '12x' where id = (select min(id) from cards where nid = ?)", nid)
+					compare("odd value")
+					rawExec(t, col, "update cards set due = 0 where due = '12x'")
+				}
 			case 4: // a card of the note goes; the note stays while it has another
 				cids := scalars[int64](t, col, "select id from cards where nid = ? order by id desc", nid)
 				if len(cids) > 1 {

@@ -655,6 +655,21 @@ func (w *writer) deck(name string) error {
 		w.write("c.odid != 0")
 		return nil
 	}
+	ids, err := w.deckIDs(name)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		w.write("false")
+		return nil
+	}
+	list := idsSQL(ids)
+	w.write("c.did in (", list, ") or (c.odid != 0 and c.odid in (", list, "))")
+	return nil
+}
+
+// deckIDs lists the decks deck:name names (not "*" or "filtered"): the deck and its children.
+func (w *writer) deckIDs(name string) ([]int64, error) {
 	var native string
 	if name == "current" {
 		native = "Default"
@@ -669,7 +684,7 @@ func (w *writer) deck(name string) error {
 	}
 	re, err := compileRegex("(?i)^" + native + "($|\x1f)")
 	if err != nil {
-		return newError(0, ErrInvalidRegex, name, err.Error())
+		return nil, newError(0, ErrInvalidRegex, name, err.Error())
 	}
 	var ids []int64
 	for _, d := range w.ctx.Decks {
@@ -677,13 +692,7 @@ func (w *writer) deck(name string) error {
 			ids = append(ids, d.ID)
 		}
 	}
-	if len(ids) == 0 {
-		w.write("false")
-		return nil
-	}
-	list := idsSQL(ids)
-	w.write("c.did in (", list, ") or (c.odid != 0 and c.odid in (", list, "))")
-	return nil
+	return ids, nil
 }
 
 func (w *writer) preset(name string) {

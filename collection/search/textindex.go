@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // TextIndex holds the searchable text of every note in memory so that plain text, field
@@ -44,30 +45,33 @@ type TextIndex struct {
 	ranked   atomic.Bool
 
 	// The cards of each note (when hasCards), so that searches made only of terms the
-	// index answers need no SQL at all: note i's cards are cardID/cardOrd[cardStart[i]:
-	// cardStart[i+1]], by id. Cards whose note is missing are kept in orphans by note id;
-	// while there are any, Find leaves such searches to SQL.
+	// index answers need no SQL at all: note i's cards are card[cardStart[i]:cardStart[i+1]],
+	// by id. Cards whose note is missing are kept in orphans by note id; while there are
+	// any, or cards with values of odd types (oddCards), Find leaves searches to SQL.
 	hasCards  bool
+	oddCards  int
 	cardStart []int32
-	cardID    []int64
-	cardOrd   []int32
+	card      []CardRef
 	orphans   map[int64][]CardRef
 
 	cardOnce  sync.Once
 	cardOrder []int32 // card positions by (sort-field rank, ord, id)
-	cardNote  []int32 // the note position of each card position
 }
 
-// CardRef is one card as the index keeps it.
+// CardRef is one card as the index keeps it: the columns card searches look at.
 type CardRef struct {
-	ID  int64
-	Ord int32
+	ID, Did, Odid, Due int64
+	Ord, Flags         int32
+	Queue, Type        int8
+	// Odd: a column held a value that is not an integer (or out of range), which SQL
+	// compares by rules of its own: searches of such a collection run in SQL
+	Odd bool
 }
 
 // CardRow is a card with its note id, as Patch and SetCards take them.
 type CardRow struct {
-	NID, ID int64
-	Ord     int32
+	NID int64
+	CardRef
 }
 
 // SQLite's storage classes in their sort order.
@@ -155,11 +159,8 @@ func (b *TextIndexBuilder) Add(id, mid int64, sfld, flds, tags []byte, typ byte,
 // add is Add with the note's cards (by id).
 func (b *TextIndexBuilder) add(id, mid int64, sfld, flds, tags []byte, typ byte, num float64, cards []CardRef) {
 	i := len(b.idx.ids)
-	for _, c := range cards {
-		b.idx.cardID = append(b.idx.cardID, c.ID)
-		b.idx.cardOrd = append(b.idx.cardOrd, c.Ord)
-	}
-	b.idx.cardStart = append(b.idx.cardStart, int32(len(b.idx.cardID)))
+	b.idx.card = append(b.idx.card, cards...)
+	b.idx.cardStart = append(b.idx.cardStart, int32(len(b.idx.card)))
 	b.idx.sortType = append(b.idx.sortType, typ)
 	b.idx.sortNum = append(b.idx.sortNum, num)
 	b.idx.sortLen = append(b.idx.sortLen, uint32(len(sfld)))
@@ -182,10 +183,9 @@ func (b *TextIndexBuilder) AddFrom(x *TextIndex, i int) {
 	j := len(b.idx.ids)
 	if x.hasCards {
 		s, e := x.cardStart[i], x.cardStart[i+1]
-		b.idx.cardID = append(b.idx.cardID, x.cardID[s:e]...)
-		b.idx.cardOrd = append(b.idx.cardOrd, x.cardOrd[s:e]...)
+		b.idx.card = append(b.idx.card, x.card[s:e]...)
 	}
-	b.idx.cardStart = append(b.idx.cardStart, int32(len(b.idx.cardID)))
+	b.idx.cardStart = append(b.idx.cardStart, int32(len(b.idx.card)))
 	b.idx.ids = append(b.idx.ids, x.ids[i])
 	b.idx.mids = append(b.idx.mids, x.mids[i])
 	b.idx.sortType = append(b.idx.sortType, x.sortType[i])
@@ -213,8 +213,7 @@ func (b *TextIndexBuilder) SetCards(cards []CardRow) {
 		}
 		return cmpInt64(a.ID, b.ID)
 	})
-	x.cardID = make([]int64, 0, len(cards))
-	x.cardOrd = make([]int32, 0, len(cards))
+	x.card = make([]CardRef, 0, len(cards))
 	x.cardStart = x.cardStart[:1]
 	x.orphans = nil
 	k := 0
@@ -223,10 +222,9 @@ func (b *TextIndexBuilder) SetCards(cards []CardRow) {
 			x.addOrphan(cards[k])
 		}
 		for ; k < len(cards) && cards[k].NID == nid; k++ {
-			x.cardID = append(x.cardID, cards[k].ID)
-			x.cardOrd = append(x.cardOrd, cards[k].Ord)
+			x.card = append(x.card, cards[k].CardRef)
 		}
-		x.cardStart = append(x.cardStart, int32(len(x.cardID)))
+		x.cardStart = append(x.cardStart, int32(len(x.card)))
 	}
 	for ; k < len(cards); k++ {
 		x.addOrphan(cards[k])
@@ -238,7 +236,7 @@ func (x *TextIndex) addOrphan(c CardRow) {
 	if x.orphans == nil {
 		x.orphans = map[int64][]CardRef{}
 	}
-	x.orphans[c.NID] = append(x.orphans[c.NID], CardRef{ID: c.ID, Ord: c.Ord})
+	x.orphans[c.NID] = append(x.orphans[c.NID], c.CardRef)
 }
 
 // Cards is the number of cards the index holds (orphans included); -1 without cards.
@@ -246,7 +244,7 @@ func (x *TextIndex) Cards() int {
 	if !x.hasCards {
 		return -1
 	}
-	n := len(x.cardID)
+	n := len(x.card)
 	for _, o := range x.orphans {
 		n += len(o)
 	}
@@ -264,6 +262,11 @@ func (b *TextIndexBuilder) Build() *TextIndex {
 			a.off = []uint32{0}
 		}
 	}
+	for _, c := range idx.card {
+		if c.Odd {
+			idx.oddCards++
+		}
+	}
 	b.idx = nil
 	return idx
 }
@@ -274,7 +277,7 @@ func (x *TextIndex) Len() int { return len(x.ids) }
 // Bytes is roughly the memory the index holds.
 func (x *TextIndex) Bytes() int {
 	return len(x.ids)*16 + len(x.sfld.buf) + len(x.flds.buf) + len(x.tags.buf) +
-		4*(len(x.sfld.off)+len(x.flds.off)+len(x.tags.off)) + 4*len(x.cardStart) + 12*len(x.cardID)
+		4*(len(x.sfld.off)+len(x.flds.off)+len(x.tags.off)) + 4*len(x.cardStart) + int(unsafe.Sizeof(CardRef{}))*len(x.card)
 }
 
 // noteSet is a set of note positions in the index, ascending.
@@ -691,7 +694,7 @@ func (x *TextIndex) Patch(changed []int64, fresh []NoteText, cards []CardRow) *T
 		}
 		var out []CardRef
 		for ; ci < len(cards) && cards[ci].NID == nid; ci++ {
-			out = append(out, CardRef{ID: cards[ci].ID, Ord: cards[ci].Ord})
+			out = append(out, cards[ci].CardRef)
 		}
 		return out
 	}
@@ -752,15 +755,14 @@ func (y *TextIndex) copyRun(x *TextIndex, i, end int, newPos []int32) {
 	y.mids = append(y.mids, x.mids[i:end]...)
 	if x.hasCards {
 		s := x.cardStart[i]
-		shift := int32(len(y.cardID)) - s
-		y.cardID = append(y.cardID, x.cardID[s:x.cardStart[end]]...)
-		y.cardOrd = append(y.cardOrd, x.cardOrd[s:x.cardStart[end]]...)
+		shift := int32(len(y.card)) - s
+		y.card = append(y.card, x.card[s:x.cardStart[end]]...)
 		for k := i + 1; k <= end; k++ {
 			y.cardStart = append(y.cardStart, x.cardStart[k]+shift)
 		}
 	} else {
 		for k := i; k < end; k++ {
-			y.cardStart = append(y.cardStart, int32(len(y.cardID)))
+			y.cardStart = append(y.cardStart, int32(len(y.card)))
 		}
 	}
 	y.sortType = append(y.sortType, x.sortType[i:end]...)
