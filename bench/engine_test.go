@@ -51,6 +51,32 @@ func measure(b *testing.B, body func()) {
 	benchdata.ReportPeak(b)
 }
 
+// BenchmarkWarmSearch is building the in-memory search index (notes' text, cards'
+// searched columns) of a freshly opened collection, as the app does in the background after
+// opening one: searches before it is ready run in SQL.
+func BenchmarkWarmSearch(b *testing.B) {
+	forSizes(b, func(b *testing.B, _ int, path string) {
+		ctx := context.Background()
+		benchdata.ResetPeak()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			col, err := collection.Open(ctx, path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if err := col.WarmSearch(ctx); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			col.Close()
+			b.StartTimer()
+		}
+		b.StopTimer()
+		benchdata.ReportPeak(b)
+	})
+}
+
 // BenchmarkOpenCounts is what the app does at start: open the collection and show the deck
 // tree with its new / learning / due counts.
 func BenchmarkOpenCounts(b *testing.B) {
