@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/deckhand-app/deckhand/collection"
@@ -232,6 +233,34 @@ func (imp *importer) run(ctx context.Context, stageDir string) error {
 	if err := imp.importNotes(ctx); err != nil {
 		return err
 	}
+	// The notes say which media files are used: unpack them into the staging folder on
+	// the other core while the cards and reviews are written (a 100k-note package's 2,000
+	// files take ~1 s, a third of a 10k-note import).
+	stageCtx, cancelStage := context.WithCancel(ctx)
+	defer cancelStage()
+	type stageResult struct {
+		files []stagedFile
+		err   error
+	}
+	var stageDone atomic.Int64
+	var stageTotal atomic.Int64
+	stageCh := make(chan stageResult, 1)
+	go func() {
+		files, err := imp.media.stage(stageCtx, imp.pkg, stageDir, imp.used, func(done, total int) {
+			stageDone.Store(int64(done))
+			stageTotal.Store(int64(total))
+		})
+		stageCh <- stageResult{files, err}
+	}()
+	// on every return before the files are in, the staging stops before the caller
+	// removes its folder
+	waited := false
+	defer func() {
+		if !waited {
+			cancelStage()
+			<-stageCh
+		}
+	}()
 	decksBefore := map[int64]bool{}
 	for _, d := range imp.tx.Decks() {
 		decksBefore[d.ID] = true
@@ -253,14 +282,24 @@ func (imp *importer) run(ctx context.Context, stageDir string) error {
 			return err
 		}
 	}
-	staged, err := imp.media.stage(ctx, imp.pkg, stageDir, imp.used, func(done, total int) {
-		imp.progress("media", done, total)
-	})
-	if err != nil {
-		return err
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case res := <-stageCh:
+			waited = true
+			if res.err != nil {
+				return res.err
+			}
+			imp.progress("media", len(res.files), len(res.files))
+			imp.staged = res.files
+			return nil
+		case <-tick.C:
+			if total := stageTotal.Load(); total > 0 {
+				imp.progress("media", int(stageDone.Load()), int(total))
+			}
+		}
 	}
-	imp.staged = staged
-	return nil
 }
 
 // checkIDs refuses a package whose note, card or review ids lie more than a day in the
