@@ -118,6 +118,7 @@ var rules = []rule{
 	{re: regexp.MustCompile(`^BenchmarkBrowser/.*/scroll-page`), what: "browser next page", limit: 50 * time.Millisecond},
 	{re: regexp.MustCompile(`^BenchmarkRender10k/`), what: "render 10k cards", limit: time.Second},
 	{re: regexp.MustCompile(`^BenchmarkSchedQueues/`), what: "scheduler queue build (no target)"},
+	{re: regexp.MustCompile(`^BenchmarkWarmSearch/`), what: "search index build, in the background (no target)"},
 	{re: regexp.MustCompile(`^BenchmarkImport/`), what: "apkg/colpkg import", limit: 10 * time.Second, only: "100k",
 		floor: compare(`^BenchmarkImport/([^/]+)/.*$`, "BenchmarkFloorImport/$1", 1.5)},
 	{re: regexp.MustCompile(`^BenchmarkCSVImport/`), what: "CSV import", limit: 10 * time.Second, only: "100k",
