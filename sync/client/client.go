@@ -540,6 +540,10 @@ func (c *Client) DownloadFiles(ctx context.Context, names []string) ([]byte, err
 	return c.call(ctx, "msync/downloadFiles", b, true, true)
 }
 
+// StoredZips: under v11 every request body is zstd-compressed, so media upload zips store
+// their files (media.StoredZips).
+func (c *Client) StoredZips() bool { return c.proto == V11 }
+
 func (c *Client) UploadChanges(ctx context.Context, zipData []byte) (int, int, error) {
 	// Legacy clients send the zip uncompressed (c=0): it is deflated already.
 	raw, err := c.call(ctx, "msync/uploadChanges", zipData, true, false)
