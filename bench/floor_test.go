@@ -271,6 +271,42 @@ func readLegacy(b *testing.B, ctx context.Context, pkg, dir string) (cards, medi
 		b.Fatal(err)
 	}
 	defer r.Close()
+	// The media are read beside the collection, as an application would.
+	type mediaResult struct {
+		n   int
+		err error
+	}
+	mediaDone := make(chan mediaResult, 1)
+	go func() {
+		n := 0
+		for _, e := range r.Media() {
+			rc, err := r.OpenMedia(e)
+			if err == nil {
+				_, err = io.Copy(io.Discard, rc)
+				rc.Close()
+			}
+			if err != nil {
+				mediaDone <- mediaResult{n, err}
+				return
+			}
+			n++
+		}
+		mediaDone <- mediaResult{n, nil}
+	}()
+	waited := false
+	waitMedia := func() int {
+		waited = true
+		res := <-mediaDone
+		if res.err != nil {
+			b.Fatal(res.err)
+		}
+		return res.n
+	}
+	defer func() {
+		if !waited {
+			<-mediaDone // a Fatal above: let the goroutine finish before Close
+		}
+	}()
 	dst := filepath.Join(dir, "extracted.anki2")
 	os.Remove(dst)
 	if _, err := r.ExtractCollection(ctx, dst); err != nil {
@@ -296,18 +332,7 @@ func readLegacy(b *testing.B, ctx context.Context, pkg, dir string) (cards, medi
 	}
 	rows.Close()
 	db.Close()
-	for _, e := range r.Media() {
-		rc, err := r.OpenMedia(e)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.Copy(io.Discard, rc); err != nil {
-			b.Fatal(err)
-		}
-		rc.Close()
-		media++
-	}
-	return cards, media
+	return cards, waitMedia()
 }
 
 // BenchmarkDeckhandImportLegacy is a full import of that package (with scheduling and

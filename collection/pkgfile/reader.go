@@ -2,6 +2,7 @@ package pkgfile
 
 import (
 	"archive/zip"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	kflate "github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -72,6 +74,7 @@ func newReader(f *os.File, lim Limits) (*Reader, error) {
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, invalidf("not a ZIP archive or truncated: %v", err)
 	}
+	zr.RegisterDecompressor(zip.Deflate, newInflater)
 	r := &Reader{f: f, zr: zr, lim: lim, members: map[string]*zip.File{}}
 	if err := r.checkMembers(); err != nil {
 		return nil, err
@@ -262,3 +265,54 @@ func (r *Reader) Close() error {
 }
 
 func memberName(index int) string { return strconv.Itoa(index) }
+
+// inflater is the deflate decompressor for members: klauspost's (a 95 MB collection
+// inflates in ~0.3 s instead of ~0.4 s), reading through a large buffer (the member is a
+// section of the file: a 4 KiB buffer would cost a read syscall per 4 KiB).
+// The decoder state is pooled, as the standard library pools its own, because legacy
+// packages may deflate thousands of media files; each Open gets its own inflater, so a
+// Read after Close fails instead of reading another member.
+type inflater struct {
+	mu sync.Mutex
+	st *inflateState
+}
+
+type inflateState struct {
+	br *bufio.Reader
+	fr io.ReadCloser // implements kflate.Resetter
+}
+
+var inflateStates sync.Pool
+
+func newInflater(r io.Reader) io.ReadCloser {
+	if st, ok := inflateStates.Get().(*inflateState); ok {
+		st.br.Reset(r)
+		if err := st.fr.(kflate.Resetter).Reset(st.br, nil); err == nil {
+			return &inflater{st: st}
+		}
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	return &inflater{st: &inflateState{br: br, fr: kflate.NewReader(br)}}
+}
+
+func (in *inflater) Read(p []byte) (int, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.st == nil {
+		return 0, errors.New("flate: read after close")
+	}
+	return in.st.fr.Read(p)
+}
+
+func (in *inflater) Close() error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.st == nil {
+		return nil
+	}
+	err := in.st.fr.Close()
+	in.st.br.Reset(nil)
+	inflateStates.Put(in.st)
+	in.st = nil
+	return err
+}

@@ -99,3 +99,76 @@ func wrapZipErr(err error) error {
 	}
 	return fmt.Errorf("%w: %v", ErrInvalid, err)
 }
+
+// copyChunk is how much WriteTo decompresses before handing the bytes to the writer: a
+// collection is ~100 MB, and io.Copy's 32 KiB would cost a write syscall per 32 KiB.
+const copyChunk = 1 << 20
+
+// WriteTo copies the decompressed stream to w; io.Copy uses it. Two large buffers
+// alternate: one is filled by Read (with all its checks) on another goroutine while the
+// other is written, so decompression and writing overlap.
+func (g *guardedReader) WriteTo(w io.Writer) (int64, error) {
+	type chunk struct {
+		b   []byte
+		err error
+	}
+	free := make(chan []byte, 2)
+	full := make(chan chunk, 2) // room for both buffers: the reader never blocks on it
+	stop := make(chan struct{})
+	free <- make([]byte, copyChunk)
+	free <- make([]byte, copyChunk)
+	go func() {
+		defer close(full)
+		for {
+			var b []byte
+			select {
+			case b = <-free:
+			case <-stop:
+				return
+			}
+			n, err := readFull(g, b)
+			full <- chunk{b[:n], err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var total int64
+	for c := range full {
+		if len(c.b) > 0 {
+			n, err := w.Write(c.b)
+			total += int64(n)
+			if err == nil && n < len(c.b) {
+				err = io.ErrShortWrite
+			}
+			if err != nil {
+				close(stop)
+				for range full {
+				}
+				return total, err
+			}
+		}
+		if c.err != nil {
+			if c.err == io.EOF {
+				return total, nil
+			}
+			return total, c.err
+		}
+		free <- c.b[:cap(c.b)]
+	}
+	return total, nil
+}
+
+// readFull fills b unless the stream ends or fails first (io.ReadFull, but passing
+// io.EOF through unchanged so that WriteTo can tell the end from a failure).
+func readFull(r io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		k, err := r.Read(b[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}

@@ -3,6 +3,7 @@ package pkgfile
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"context"
 	"io"
 	"math/rand/v2"
@@ -301,4 +302,44 @@ func TestWriterMisuse(t *testing.T) {
 		t.Error("junk dummy accepted")
 	}
 	w.Abort()
+}
+
+// The parallel deflate must produce one valid deflate stream whatever the input size and
+// the number of workers: block boundaries, an empty input, incompressible and repetitive
+// data (back-references across blocks use the previous block as dictionary).
+func TestParallelDeflate(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	random := make([]byte, 3*deflateBlock+777)
+	for i := range random {
+		random[i] = byte(rnd.IntN(256))
+	}
+	text := bytes.Repeat([]byte("the quick brown fox jumps over the lazy dog 0123456789\n"), 80_000)
+	mixed := append(append([]byte{}, random[:deflateBlock/2]...), text[:2*deflateBlock]...)
+	for _, size := range []int{0, 1, deflateWindow, deflateBlock - 1, deflateBlock, deflateBlock + 1, 2*deflateBlock + 5} {
+		for name, src := range map[string][]byte{"random": random, "text": text, "mixed": mixed} {
+			in := src[:min(size, len(src))]
+			for workers := 1; workers <= 3; workers++ {
+				var buf bytes.Buffer
+				d := newParallelDeflate(&buf, 6, workers)
+				// uneven writes, so blocks fill across several calls
+				for rest := in; len(rest) > 0; {
+					k := min(len(rest), 1+rnd.IntN(300_000))
+					if _, err := d.Write(rest[:k]); err != nil {
+						t.Fatal(err)
+					}
+					rest = rest[k:]
+				}
+				if err := d.Close(); err != nil {
+					t.Fatal(err)
+				}
+				out, err := io.ReadAll(flate.NewReader(&buf))
+				if err != nil || !bytes.Equal(out, in) {
+					t.Fatalf("%s, %d bytes, %d workers: got %d bytes back (%v)", name, len(in), workers, len(out), err)
+				}
+				if name == "text" && len(in) > deflateBlock && buf.Len() > len(in)/20 {
+					t.Errorf("%s, %d bytes: compressed to %d bytes: blocks do not reuse the previous one", name, len(in), buf.Len())
+				}
+			}
+		}
+	}
 }

@@ -120,17 +120,11 @@ func (e *exporter) buildCollection(ctx context.Context, path string) error {
 		db.Close()
 		return err
 	}
-	// Indexes are built after the rows are in: one sort per index instead of a random
-	// B-tree insert per row, several times faster for large exports.
-	indexes, err := dropIndexes(ctx, db)
-	if err != nil {
-		db.Close()
-		return err
-	}
 	if err := store.CloseForTransfer(ctx, db); err != nil {
 		return err
 	}
-	if err := e.copyRows(ctx, path); err != nil {
+	indexes, err := e.copyRows(ctx, path)
+	if err != nil {
 		return err
 	}
 	db, err = store.Open(ctx, path, store.Options{})
@@ -155,14 +149,14 @@ func (e *exporter) buildCollection(ctx context.Context, path string) error {
 // copyRows copies the selected rows with SQL on a dedicated connection of the
 // collection that has the export file attached: one statement per table, inside one read
 // transaction, so the rows are consistent and never pass through Go.
-func (e *exporter) copyRows(ctx context.Context, path string) (err error) {
+func (e *exporter) copyRows(ctx context.Context, path string) (indexes []string, err error) {
 	conn, err := e.col.DB().Conn(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "ATTACH DATABASE ? AS exp", path); err != nil {
-		return fmt.Errorf("attach export file: %w", err)
+		return nil, fmt.Errorf("attach export file: %w", err)
 	}
 	// The export file is private and thrown away on failure: no journal, no syncs, and a
 	// cache large enough that SQLite does not spill half-built pages to disk and read
@@ -170,7 +164,7 @@ func (e *exporter) copyRows(ctx context.Context, path string) (err error) {
 	for _, p := range []string{"PRAGMA exp.journal_mode=OFF", "PRAGMA exp.synchronous=OFF", "PRAGMA exp.cache_size=-65536"} {
 		if _, err := conn.ExecContext(ctx, p); err != nil {
 			conn.ExecContext(context.Background(), "DETACH DATABASE exp")
-			return fmt.Errorf("%s: %w", p, err)
+			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 	}
 	defer func() {
@@ -179,7 +173,7 @@ func (e *exporter) copyRows(ctx context.Context, path string) (err error) {
 		}
 	}()
 	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
-		return err
+		return nil, err
 	}
 	committed := false
 	defer func() {
@@ -187,6 +181,59 @@ func (e *exporter) copyRows(ctx context.Context, path string) (err error) {
 			conn.ExecContext(context.Background(), "ROLLBACK")
 		}
 	}()
+	whole := e.opt.DeckID == 0 && len(e.opt.NoteIDs) == 0
+	if indexes, err = dropIndexes(ctx, conn, whole); err != nil {
+		return nil, fmt.Errorf("prepare indexes: %w", err)
+	}
+	if whole {
+		err = e.copyAllRows(ctx, conn)
+	} else {
+		err = e.copySelectedRows(ctx, conn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return nil, err
+	}
+	committed = true
+	return indexes, nil
+}
+
+// copyAllRows copies whole tables for a whole-collection export. "INSERT INTO t SELECT *
+// FROM t" with no WHERE into an identically declared, empty table whose indexes the
+// source has too (dropIndexes) is SQLite's transfer optimization, as VACUUM copies:
+// records and index entries are copied as stored, in order, without being decoded,
+// several times faster than a filtered copy. Rows the filtered copy would leave out
+// (cards of missing notes, reviews of deleted cards: Anki's gather leaves them out too)
+// are then deleted from the copy. The deletes pick ids through the covering nid/cid
+// indexes: a plain DELETE scans in rowid order and looks up every row's parent at random,
+// ten times slower.
+func (e *exporter) copyAllRows(ctx context.Context, conn *sql.Conn) error {
+	steps := []string{
+		"INSERT INTO exp.notes SELECT * FROM main.notes",
+		"INSERT INTO exp.cards SELECT * FROM main.cards",
+		"DELETE FROM exp.cards WHERE id IN (SELECT id FROM exp.cards WHERE nid NOT IN (SELECT id FROM exp.notes))",
+	}
+	if e.opt.WithScheduling {
+		steps = append(steps,
+			"INSERT INTO exp.revlog SELECT * FROM main.revlog",
+			"DELETE FROM exp.revlog WHERE id IN (SELECT id FROM exp.revlog WHERE cid NOT IN (SELECT id FROM exp.cards))")
+	}
+	for _, s := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("copy rows: %w", err)
+		}
+	}
+	return nil
+}
+
+// copySelectedRows copies the notes of the chosen decks or ids, their cards and, with
+// scheduling, those cards' reviews.
+func (e *exporter) copySelectedRows(ctx context.Context, conn *sql.Conn) error {
 	if _, err := conn.ExecContext(ctx, "CREATE TEMP TABLE IF NOT EXISTS export_nids (id INTEGER PRIMARY KEY)"); err != nil {
 		return err
 	}
@@ -215,10 +262,6 @@ func (e *exporter) copyRows(ctx context.Context, path string) (err error) {
 			}
 		}
 		stmt.Close()
-	default:
-		if _, err := conn.ExecContext(ctx, "INSERT INTO temp.export_nids SELECT id FROM notes"); err != nil {
-			return err
-		}
 	}
 	steps := []string{
 		"INSERT INTO exp.notes SELECT * FROM main.notes WHERE id IN (SELECT id FROM temp.export_nids)",
@@ -238,10 +281,6 @@ func (e *exporter) copyRows(ctx context.Context, path string) (err error) {
 	if _, err := conn.ExecContext(ctx, "DROP TABLE temp.export_nids"); err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return err
-	}
-	committed = true
 	return nil
 }
 
@@ -335,32 +374,6 @@ func (e *exporter) finishCollection(ctx context.Context, db *sql.DB) error {
 	}
 	e.res.Notetypes, e.res.Decks = len(models), len(decks)
 	return tx.Commit()
-}
-
-func dropIndexes(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
-	if err != nil {
-		return nil, err
-	}
-	var names, ddl []string
-	for rows.Next() {
-		var n, s string
-		if err := rows.Scan(&n, &s); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		names, ddl = append(names, n), append(ddl, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, n := range names {
-		if _, err := db.ExecContext(ctx, `DROP INDEX "`+n+`"`); err != nil {
-			return nil, err
-		}
-	}
-	return ddl, nil
 }
 
 func (e *exporter) colNextPos() int64 {
