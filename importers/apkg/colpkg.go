@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -81,16 +82,50 @@ func ImportColpkg(ctx context.Context, colPath, pkgPath string, opt ColpkgOption
 	}
 	defer os.RemoveAll(tmp)
 	newCol := filepath.Join(tmp, "collection.anki2")
+	// The media are unpacked on the other core while the collection is extracted and
+	// checked (2,000 files take longer than a 10k-note collection). The staging reports
+	// its progress through counters: Progress is called from this goroutine only.
+	mediaDir := collection.MediaDirFor(colPath)
+	stageCtx, cancelStage := context.WithCancel(ctx)
+	defer cancelStage()
+	type stageResult struct {
+		files []stagedFile
+		err   error
+	}
+	var stageDone, stageTotal atomic.Int64
+	stageCh := make(chan stageResult, 1)
+	go func() {
+		files, err := stageAllMedia(stageCtx, r, mediaDir, filepath.Join(tmp, "media"), func(_ string, done, total int) {
+			stageDone.Store(int64(done))
+			stageTotal.Store(int64(total))
+		})
+		stageCh <- stageResult{files, err}
+	}()
 	if err := prepareIncoming(ctx, r, newCol, res); err != nil {
+		cancelStage()
+		<-stageCh // before the deferred RemoveAll of its folder
 		return fail(err)
 	}
 	progress("extracting", 1, 1)
-
-	mediaDir := collection.MediaDirFor(colPath)
-	staged, err := stageAllMedia(ctx, r, mediaDir, filepath.Join(tmp, "media"), progress)
-	if err != nil {
-		return fail(err)
+	var staged []stagedFile
+	tick := time.NewTicker(100 * time.Millisecond)
+	for waiting := true; waiting; {
+		select {
+		case res := <-stageCh:
+			waiting = false
+			if res.err != nil {
+				tick.Stop()
+				return fail(res.err)
+			}
+			staged = res.files
+		case <-tick.C:
+			if total := stageTotal.Load(); total > 0 {
+				progress("media", int(stageDone.Load()), int(total))
+			}
+		}
 	}
+	tick.Stop()
+	progress("media", len(r.Media()), len(r.Media()))
 
 	if st, err := os.Stat(colPath); err == nil {
 		// The extracted file was created private; the restored one keeps the old mode.
