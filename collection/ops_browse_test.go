@@ -360,20 +360,7 @@ func cardStates(t testing.TB, col *collection.Collection, nid int64) []cardState
 
 func graves(t testing.TB, col *collection.Collection, kind int) []int64 {
 	t.Helper()
-	rows, err := col.DB().Query("SELECT oid FROM graves WHERE type=? ORDER BY oid", kind)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, id)
-	}
-	return out
+	return scalars[int64](t, col, "SELECT oid FROM graves WHERE type=? ORDER BY oid", kind)
 }
 
 func TestChangeNotetypeBasicToReversed(t *testing.T) {

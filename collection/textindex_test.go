@@ -241,7 +241,7 @@ func rawExec(t *testing.T, col *collection.Collection, q string, args ...any) {
 	}
 }
 
-func scalars[T any](t *testing.T, col *collection.Collection, q string, args ...any) []T {
+func scalars[T any](t testing.TB, col *collection.Collection, q string, args ...any) []T {
 	t.Helper()
 	rows, err := col.DB().Query(q, args...)
 	if err != nil {

@@ -2,6 +2,7 @@ package csv
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -270,7 +271,7 @@ func (m *Metadata) finish(body string, defaultNotetype, defaultDeck int64, nt fu
 	}
 	records := parseRecords(body, m.Delimiter)
 	n := min(previewRows, len(records))
-	m.Preview = records[:n]
+	m.Preview = slices.Clone(records[:n]) // not the whole list's backing array
 	if !m.ForceHTML {
 		m.IsHTML = false
 		for _, rec := range m.Preview {
