@@ -210,6 +210,41 @@ func TestTextIndexAgreesWithSQL(t *testing.T) {
 	if n := collection.MemoryFinds(); n < 1000 {
 		t.Errorf("only %d searches were answered from memory", n)
 	}
+	// random combinations of note and card terms, nested, negated, with and/or: the
+	// in-memory evaluation must group them as the SQL does
+	terms := []string{"time", "tag:foo", "deck:Other", "is:new", "is:due", "flag:1", "card:2", "front:*world*",
+		"note:Basic", "water", "added:1", "is:suspended", "tag:time::*", "deck:*", "is:learn", "k", "re:t.me", "prop:ivl>1"}
+	saved := queries
+	queries = nil
+	for i := 0; i < 150; i++ {
+		var b strings.Builder
+		open := 0
+		for j, n := 0, 2+r.Intn(4); j < n; j++ {
+			if j > 0 {
+				b.WriteString([]string{" ", " or ", " and ", " OR "}[r.Intn(4)])
+			}
+			if r.Intn(4) == 0 {
+				b.WriteString("(")
+				open++
+			}
+			if r.Intn(3) == 0 {
+				b.WriteString("-")
+			}
+			b.WriteString(terms[r.Intn(len(terms))])
+			if open > 0 && r.Intn(3) == 0 {
+				b.WriteString(")")
+				open--
+			}
+		}
+		b.WriteString(strings.Repeat(")", open))
+		queries = append(queries, b.String())
+	}
+	memBefore := collection.MemoryFinds()
+	compare("random combinations")
+	if n := collection.MemoryFinds() - memBefore; n < 300 {
+		t.Errorf("only %d of the random combinations were answered from memory", n)
+	}
+	queries = saved
 	// a change is seen by the next search
 	before, _ := col.FindNotes(ctx, "zebra", collection.Order{})
 	n = addNote(t, col, "Basic", collection.DefaultDeckID, "Zebra crossing", "")
