@@ -178,16 +178,19 @@ func (c *Collection) textsIfReady(ctx context.Context) (*search.TextIndex, error
 	return c.texts(ctx)
 }
 
-// WarmSearch builds the in-memory text index now, so that neither the first text search
-// waits for it nor sorted searches go without it. The GUI calls it in the background after
-// opening a collection; it is a no-op for small collections.
+// WarmSearch builds the in-memory text index now (with its sort orders), so that neither
+// the first text search waits for it nor sorted searches go without it. The GUI calls it
+// in the background after opening a collection; it is a no-op for small collections.
 func (c *Collection) WarmSearch(ctx context.Context) error {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.db == nil || !useTextIndex {
 		return nil
 	}
-	_, err := c.texts(ctx)
+	idx, err := c.texts(ctx)
+	if idx != nil {
+		idx.Prepare()
+	}
 	return err
 }
 
