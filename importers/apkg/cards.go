@@ -2,6 +2,7 @@ package apkg
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
@@ -66,23 +67,28 @@ func (imp *importer) importCards(ctx context.Context) error {
 	}
 	imp.cardMap = make(map[int64]int64, total)
 	imp.progress("cards", 0, total)
-	srows, err := imp.src.db.QueryContext(ctx, `SELECT id, nid, did, ord, mod, type, queue, due, ivl, factor,
+	srcRows, err := imp.src.db.QueryContext(ctx, `SELECT id, nid, did, ord, mod, type, queue, due, ivl, factor,
 		reps, lapses, left, odue, odid, flags, CAST(data AS BLOB) FROM cards ORDER BY `+order)
 	if err != nil {
 		return badf("cards: %v", err)
 	}
+	type cardRow struct {
+		c    collection.Card
+		data []byte
+	}
+	srows := streamRows(srcRows, func(r *sql.Rows, cr *cardRow) error {
+		c := &cr.c
+		return r.Scan(&c.ID, &c.NoteID, &c.DeckID, &c.Ord, &c.Mod, &c.Type, &c.Queue, &c.Due,
+			&c.Interval, &c.Factor, &c.Reps, &c.Lapses, &c.Left, &c.OriginalDue, &c.OriginalDeckID,
+			&c.Flags, &cr.data)
+	})
 	defer srows.Close()
 	ins := newBatchInsert(ctx, q, `INSERT INTO cards (id, nid, did, ord, mod, usn, type, queue, due, ivl, factor,
 		reps, lapses, left, odue, odid, flags, data) VALUES `, 18)
 	done := 0
 	for srows.Next() {
-		var c collection.Card
-		var data []byte
-		if err := srows.Scan(&c.ID, &c.NoteID, &c.DeckID, &c.Ord, &c.Mod, &c.Type, &c.Queue, &c.Due,
-			&c.Interval, &c.Factor, &c.Reps, &c.Lapses, &c.Left, &c.OriginalDue, &c.OriginalDeckID,
-			&c.Flags, &data); err != nil {
-			return badf("cards: %v", err)
-		}
+		row := srows.Row()
+		c, data := row.c, row.data
 		done++
 		if done%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -231,17 +237,17 @@ func (imp *importer) importRevlog(ctx context.Context) error {
 		return badf("revlog: %v", err)
 	}
 	imp.progress("revlog", 0, total)
-	rows, err := imp.src.db.QueryContext(ctx, "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog ORDER BY id")
+	srcRows, err := imp.src.db.QueryContext(ctx, "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog ORDER BY id")
 	if err != nil {
 		return badf("revlog: %v", err)
 	}
+	rows := streamRows(srcRows, func(sr *sql.Rows, r *collection.RevlogEntry) error {
+		return sr.Scan(&r.ID, &r.CardID, &r.Ease, &r.Interval, &r.LastInterval, &r.Factor, &r.Time, &r.Type)
+	})
 	defer rows.Close()
 	done := 0
 	for rows.Next() {
-		var r collection.RevlogEntry
-		if err := rows.Scan(&r.ID, &r.CardID, &r.Ease, &r.Interval, &r.LastInterval, &r.Factor, &r.Time, &r.Type); err != nil {
-			return badf("revlog: %v", err)
-		}
+		r := *rows.Row()
 		done++
 		if done%4096 == 0 {
 			if err := ctx.Err(); err != nil {

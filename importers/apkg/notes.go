@@ -2,6 +2,7 @@ package apkg
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -228,22 +229,26 @@ func (imp *importer) importNotes(ctx context.Context) error {
 	imp.noteMap = make(map[int64]int64, total)
 	imp.used = map[string]bool{}
 	imp.progress("notes", 0, total)
-	srows, err := imp.src.db.QueryContext(ctx, "SELECT id, CAST(guid AS BLOB), mid, mod, CAST(tags AS BLOB), CAST(flds AS BLOB), flags FROM notes ORDER BY id")
+	srcRows, err := imp.src.db.QueryContext(ctx, "SELECT id, CAST(guid AS BLOB), mid, mod, CAST(tags AS BLOB), CAST(flds AS BLOB), flags FROM notes ORDER BY id")
 	if err != nil {
 		return badf("notes: %v", err)
 	}
+	type noteRow struct {
+		id, mid, mod     int64
+		guid, tags, flds []byte
+		flags            int
+	}
+	srows := streamRows(srcRows, func(r *sql.Rows, n *noteRow) error {
+		return r.Scan(&n.id, &n.guid, &n.mid, &n.mod, &n.tags, &n.flds, &n.flags)
+	})
 	defer srows.Close()
 	warnedMid := map[int64]bool{}
 	// Field counts per target note type: Tx.Notetype clones, far too slow per note.
 	fieldCount := map[int64]int{}
 	done := 0
 	for srows.Next() {
-		var id, mid, mod int64
-		var guid, tags, flds []byte
-		var flags int
-		if err := srows.Scan(&id, &guid, &mid, &mod, &tags, &flds, &flags); err != nil {
-			return badf("notes: %v", err)
-		}
+		row := srows.Row()
+		id, mid, mod, guid, tags, flds, flags := row.id, row.mid, row.mod, row.guid, row.tags, row.flds, row.flags
 		done++
 		if done%1024 == 0 {
 			if err := ctx.Err(); err != nil {
