@@ -3,7 +3,6 @@ package search
 import (
 	"bytes"
 	"encoding/json"
-	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -735,8 +734,8 @@ func (x *TextIndex) Patch(changed []int64, fresh []NoteText, cards []CardRow) *T
 		y.copyRun(x, i, end, newPos)
 		i = end
 	}
-	if y.hasCards {
-		cardsOf(math.MaxInt64) // the rest are orphans
+	for ; y.hasCards && ci < len(cards); ci++ { // after the last fresh note: their notes are gone
+		y.addOrphan(cards[ci])
 	}
 	idx := b.Build()
 	if x.ranked.Load() {
