@@ -55,10 +55,13 @@ DELETE FROM dh_text_dirty;`
 var dirtyTriggers = "'dh_text_ins', 'dh_text_upd', 'dh_text_del', 'dh_card_ins', 'dh_card_upd', 'dh_card_del'"
 
 // indexCardColumns are the card columns the index keeps, as integers, then 1 when every one of
-// them is stored as an integer (SQL compares other values by rules of its own).
-const indexCardColumns = `cast(nid AS integer) || ' ' || id || ' ' || cast(ord AS integer) || ' ' ||
-	cast(did AS integer) || ' ' || cast(odid AS integer) || ' ' || cast(due AS integer) || ' ' ||
-	cast(queue AS integer) || ' ' || cast(type AS integer) || ' ' || cast(flags AS integer) || ' ' ||
+// them is stored as an integer (SQL compares other values by rules of its own). A NULL
+// (a foreign schema without NOT NULL) must not make the row's text NULL: group_concat
+// would skip the card silently; it reads as 0 and marks the card odd.
+const indexCardColumns = `ifnull(cast(nid AS integer), 0) || ' ' || id || ' ' || ifnull(cast(ord AS integer), 0) || ' ' ||
+	ifnull(cast(did AS integer), 0) || ' ' || ifnull(cast(odid AS integer), 0) || ' ' ||
+	ifnull(cast(due AS integer), 0) || ' ' || ifnull(cast(queue AS integer), 0) || ' ' ||
+	ifnull(cast(type AS integer), 0) || ' ' || ifnull(cast(flags AS integer), 0) || ' ' ||
 	(typeof(nid) = 'integer' AND typeof(ord) = 'integer' AND typeof(did) = 'integer' AND
 	typeof(odid) = 'integer' AND typeof(due) = 'integer' AND typeof(queue) = 'integer' AND
 	typeof(type) = 'integer' AND typeof(flags) = 'integer')`
@@ -340,23 +343,26 @@ func (c *Collection) findSorted(ctx context.Context, query string, kind search.K
 	var list sql.RawBytes
 	var ids, nids []int64
 	var ords []int
-	rows, err := c.db.QueryContext(ctx, "SELECT group_concat(x.i || ' ' || x.n || ' ' || x.o, ' ') FROM ("+q+") x", args...)
+	// count(*): a NULL or non-integer column (a foreign schema) would drop its row from the
+	// list or fail the parse; SQL then sorts instead
+	var n int
+	rows, err := c.db.QueryContext(ctx, "SELECT group_concat(x.i || ' ' || x.n || ' ' || x.o, ' '), count(*) FROM ("+q+") x", args...)
 	if err != nil {
 		return nil, true, fmt.Errorf("search %q: %w", query, err)
 	}
 	defer rows.Close()
 	if rows.Next() {
-		if err := rows.Scan(&list); err != nil {
+		if err := rows.Scan(&list, &n); err != nil {
 			return nil, true, fmt.Errorf("search %q: %w", query, err)
 		}
 		if ids, nids, ords, err = parseTriples(list); err != nil {
-			return nil, true, fmt.Errorf("search %q: %w", query, err)
+			return nil, false, nil
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, true, fmt.Errorf("search %q: %w", query, err)
 	}
-	if !idx.SortBySortField(ids, nids, ords, desc) {
+	if len(ids) != n || !idx.SortBySortField(ids, nids, ords, desc) {
 		return nil, false, nil
 	}
 	return ids, true, nil

@@ -160,8 +160,10 @@ func TestTextIndexAgreesWithSQL(t *testing.T) {
 				if !oddDone {
 					oddDone = true
 					rawExec(t, col, "update cards set due = '12x' where id = (select min(id) from cards where nid = ?)", nid)
-					compare("odd value")
+					rawExec(t, col, "update cards set ord = 0.5 where id = (select max(id) from cards)")
+					compare("odd values")
 					rawExec(t, col, "update cards set due = 0 where due = '12x'")
+					rawExec(t, col, "update cards set ord = 0 where ord = 0.5")
 				}
 			case 4: // a card of the note goes; the note stays while it has another
 				cids := scalars[int64](t, col, "select id from cards where nid = ? order by id desc", nid)
