@@ -150,6 +150,9 @@ type OpenOptions struct {
 	// CacheKiB is SQLite's page cache; 0 keeps SQLite's small default, right for files
 	// opened briefly or by a server holding many users' collections.
 	CacheKiB int
+	// DeferPendingMedia leaves the media of an interrupted import (FinishPendingMedia) to
+	// the caller, who wants its result, instead of finishing them while opening.
+	DeferPendingMedia bool
 }
 
 // DefaultCacheKiB is the page cache Open gives a collection someone works in: 40 MiB, as
@@ -187,7 +190,11 @@ func OpenWith(ctx context.Context, path string, opt OpenOptions) (*Collection, e
 		// undo is a convenience: the collection stays usable without it
 		slog.Warn("undo unavailable", "path", path, "err", err)
 	}
-	removeLeftovers(path)
+	if !opt.DeferPendingMedia {
+		// first: an interrupted import's staging folder may hold the only copy of its media
+		c.finishPendingMediaAtOpen(ctx)
+		removeLeftovers(path)
+	}
 	return c, nil
 }
 

@@ -9,8 +9,10 @@ import (
 )
 
 // Work folders and files that imports, restores and syncs create beside a collection and
-// remove when they finish. A process killed mid-way leaves them behind; they never hold the
-// only copy of anything (the collection is swapped in by rename, media moved in after commit).
+// remove when they finish. A process killed mid-way leaves them behind. The only one that
+// can hold the only copy of something is an import's staging folder between its commit and
+// the media move; the collection records that (pending_media.go) and Open finishes the move
+// before it removes anything.
 var leftoverPrefixes = []string{".import-", ".restore-", ".sync-download-", ".sync-upload-", ".sync-check-",
 	".extract-", ".backup-"}
 

@@ -237,15 +237,20 @@ func ImportDecks(ctx context.Context, col *collection.Collection, decks []*Deck,
 			}
 		}
 		sort.Strings(res.DecksCreated)
-		return nil
+		// the move into the media folder follows the commit; recorded here, it is finished
+		// by the next open if this process dies in between
+		return tx.SetPendingMedia(stageDir, pendingFiles(files))
 	})
 	if err != nil {
 		return nil, err
 	}
-	moved, mw := moveStaged(ctx, col.Media, stageDir, files)
+	moved, mw, err := col.FinishPendingMedia(ctx)
 	res.MediaAdded = moved
 	for _, w := range mw {
 		warn("%s", w)
+	}
+	if err != nil {
+		warn("%v", err) // committed, files in: only the record lingers until the next open
 	}
 	return res, nil
 }

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/deckhand-app/deckhand/collection"
 	"github.com/deckhand-app/deckhand/collection/media"
 	"github.com/deckhand-app/deckhand/collection/medianame"
 	"github.com/deckhand-app/deckhand/collection/text"
@@ -271,41 +272,21 @@ func writeStaged(files map[string]mediaFile, dir string) error {
 	return nil
 }
 
-// moveStaged moves the staged files into the media folder after the commit and records
-// them for media sync; failures are warnings since the notes are already saved.
-func moveStaged(ctx context.Context, folder *media.Folder, stageDir string, files map[string]mediaFile) (int, []string) {
-	var warnings []string
-	moved := 0
-	names := map[string]string{}
+// pendingFiles lists the staged files (those copied) for collection.Tx.SetPendingMedia,
+// sorted by name.
+func pendingFiles(files map[string]mediaFile) []collection.PendingFile {
+	sums := map[string]string{}
 	for _, f := range files {
 		if f.copy {
-			names[f.name] = f.sha1
+			sums[f.name] = f.sha1
 		}
 	}
-	keys := make([]string, 0, len(names))
-	for k := range names {
-		keys = append(keys, k)
+	out := make([]collection.PendingFile, 0, len(sums))
+	for name, sum := range sums {
+		out = append(out, collection.PendingFile{Name: name, SHA1: sum})
 	}
-	sort.Strings(keys)
-	for _, name := range keys {
-		sum := names[name]
-		dst := filepath.Join(folder.Dir(), name)
-		if existing, err := hashIfExists(dst); err != nil || existing != "" {
-			if existing != sum {
-				warnings = append(warnings, fmt.Sprintf("media %q: a different file with that name appeared during the import; kept it", name))
-			}
-			continue
-		}
-		if err := os.Rename(filepath.Join(stageDir, name), dst); err != nil {
-			warnings = append(warnings, fmt.Sprintf("media %q: %v", name, err))
-			continue
-		}
-		if err := folder.Adopt(ctx, name, sum); err != nil {
-			warnings = append(warnings, fmt.Sprintf("media %q: %v", name, err))
-		}
-		moved++
-	}
-	return moved, warnings
+	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
+	return out
 }
 
 // hints gathers what the decks say about blobs.

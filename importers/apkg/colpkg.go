@@ -126,6 +126,11 @@ func ImportColpkg(ctx context.Context, colPath, pkgPath string, opt ColpkgOption
 	}
 	tick.Stop()
 	progress("media", len(r.Media()), len(r.Media()))
+	// The media move follows the swap: recorded in the new collection itself, it is
+	// finished by the next open if this process dies in between.
+	if err := recordRestoredMedia(ctx, newCol, colPath, filepath.Join(tmp, "media"), staged); err != nil {
+		return fail(err)
+	}
 
 	if st, err := os.Stat(colPath); err == nil {
 		// The extracted file was created private; the restored one keeps the old mode.
@@ -147,26 +152,19 @@ func ImportColpkg(ctx context.Context, colPath, pkgPath string, opt ColpkgOption
 
 	// The collection is replaced; media problems from here on are warnings.
 	if len(staged) > 0 {
-		folder, err := media.Open(ctx, mediaDir, collection.MediaDBFor(colPath))
+		col, err := collection.OpenWith(ctx, colPath, collection.OpenOptions{DeferPendingMedia: true})
 		if err != nil {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("media folder: %v", err))
+			res.Warnings = append(res.Warnings, fmt.Sprintf("media: %v (they are moved in when the collection is next opened)", err))
 			return res, nil
 		}
-		defer folder.Close()
-		adopted := map[string]string{}
-		for _, sf := range staged {
-			dst := filepath.Join(mediaDir, sf.name)
-			// The package is the collection's truth now: its bytes replace a file of the
-			// same name.
-			if err := os.Rename(filepath.Join(tmp, "media", sf.name), dst); err != nil {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("media %q: %v", sf.name, err))
-				continue
-			}
-			adopted[sf.name] = sf.sha1
-			res.MediaAdded++
+		moved, warnings, err := col.FinishPendingMedia(ctx)
+		res.MediaAdded = moved
+		res.Warnings = append(res.Warnings, warnings...)
+		if err != nil {
+			res.Warnings = append(res.Warnings, err.Error())
 		}
-		if err := folder.AdoptAll(ctx, adopted); err != nil {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("media database: %v", err))
+		if err := col.Close(); err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("close collection: %v", err))
 		}
 	}
 	return res, nil
@@ -346,4 +344,26 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// recordRestoredMedia writes into the restored collection file (not yet in place) which
+// staged media files are to be moved into the media folder once it replaced colPath.
+func recordRestoredMedia(ctx context.Context, newCol, colPath, stageDir string, staged []stagedFile) error {
+	if len(staged) == 0 {
+		return nil
+	}
+	col, err := collection.OpenWith(ctx, newCol, collection.OpenOptions{DeferPendingMedia: true})
+	if err != nil {
+		return err
+	}
+	err = col.Transact(ctx, func(tx *collection.Tx) error {
+		return tx.SetRestoredMedia(colPath, stageDir, pendingFiles(staged))
+	})
+	if cerr := col.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("record the media to restore: %w", err)
+	}
+	return nil
 }

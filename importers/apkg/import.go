@@ -161,10 +161,15 @@ func Import(ctx context.Context, col *collection.Collection, path string, opt Op
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", filepath.Base(path), err)
 	}
-	moved, warnings := moveStaged(ctx, col.Media, stageDir, imp.staged)
+	moved, warnings, err := col.FinishPendingMedia(ctx)
 	imp.res.MediaAdded = moved
 	for _, w := range warnings {
 		imp.res.warn("%s", w)
+	}
+	if err != nil {
+		// the collection is committed and the files are in: only the record lingers,
+		// and the next open clears it
+		imp.res.warn("%v", err)
 	}
 	for _, sf := range imp.staged {
 		if sf.renamedFrom != "" {
@@ -293,7 +298,9 @@ func (imp *importer) run(ctx context.Context, stageDir string) error {
 			}
 			imp.progress("media", len(res.files), len(res.files))
 			imp.staged = res.files
-			return nil
+			// the move into the media folder follows the commit; recorded here, it is
+			// finished by the next open if this process dies in between
+			return imp.tx.SetPendingMedia(stageDir, pendingFiles(res.files))
 		case <-tick.C:
 			if total := stageTotal.Load(); total > 0 {
 				imp.progress("media", int(stageDone.Load()), int(total))

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/deckhand-app/deckhand/collection"
 	"github.com/deckhand-app/deckhand/collection/media"
 	"github.com/deckhand-app/deckhand/collection/medianame"
 	"github.com/deckhand-app/deckhand/collection/pkgfile"
@@ -183,32 +184,11 @@ func copyMember(r *pkgfile.Reader, e pkgfile.MediaEntry, dst string) (string, er
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// moveStaged moves staged files into the media folder after the collection committed and
-// records them in the media database. A file that appeared meanwhile with other bytes is
-// left alone (the notes then point at it, as Anki would after a media sync); failures are
-// returned as warnings because the collection is already committed.
-func moveStaged(ctx context.Context, folder *media.Folder, stageDir string, files []stagedFile) (moved int, warnings []string) {
-	adopted := map[string]string{}
-	for _, sf := range files {
-		dst := filepath.Join(folder.Dir(), sf.name)
-		if existing, err := hashIfExists(dst); err != nil || existing != "" {
-			if existing != sf.sha1 {
-				warnings = append(warnings, fmt.Sprintf("media %q: a different file with that name appeared during the import; kept it", sf.name))
-			}
-			continue
-		}
-		if err := os.Rename(filepath.Join(stageDir, sf.name), dst); err != nil {
-			warnings = append(warnings, fmt.Sprintf("media %q: %v", sf.name, err))
-			continue
-		}
-		adopted[sf.name] = sf.sha1
-		moved++
+// pendingFiles lists staged files for collection.Tx.SetPendingMedia.
+func pendingFiles(files []stagedFile) []collection.PendingFile {
+	out := make([]collection.PendingFile, len(files))
+	for i, f := range files {
+		out[i] = collection.PendingFile{Name: f.name, SHA1: f.sha1}
 	}
-	if len(adopted) > 0 {
-		// A media sync would find the files anyway; only the bookkeeping is late then.
-		if err := folder.AdoptAll(ctx, adopted); err != nil {
-			warnings = append(warnings, fmt.Sprintf("media database: %v", err))
-		}
-	}
-	return moved, warnings
+	return out
 }
