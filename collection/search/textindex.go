@@ -238,18 +238,6 @@ func (x *TextIndex) addOrphan(c CardRow) {
 	x.orphans[c.NID] = append(x.orphans[c.NID], c.CardRef)
 }
 
-// Cards is the number of cards the index holds (orphans included); -1 without cards.
-func (x *TextIndex) Cards() int {
-	if !x.hasCards {
-		return -1
-	}
-	n := len(x.card)
-	for _, o := range x.orphans {
-		n += len(o)
-	}
-	return n
-}
-
 // IDs returns the note ids of the index, ascending (do not modify).
 func (x *TextIndex) IDs() []int64 { return x.ids }
 

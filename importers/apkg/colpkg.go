@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -86,45 +85,18 @@ func ImportColpkg(ctx context.Context, colPath, pkgPath string, opt ColpkgOption
 	// checked (2,000 files take longer than a 10k-note collection). The staging reports
 	// its progress through counters: Progress is called from this goroutine only.
 	mediaDir := collection.MediaDirFor(colPath)
-	stageCtx, cancelStage := context.WithCancel(ctx)
-	defer cancelStage()
-	type stageResult struct {
-		files []stagedFile
-		err   error
-	}
-	var stageDone, stageTotal atomic.Int64
-	stageCh := make(chan stageResult, 1)
-	go func() {
-		files, err := stageAllMedia(stageCtx, r, mediaDir, filepath.Join(tmp, "media"), func(_ string, done, total int) {
-			stageDone.Store(int64(done))
-			stageTotal.Store(int64(total))
-		})
-		stageCh <- stageResult{files, err}
-	}()
+	stage := startStage(ctx, func(ctx context.Context, progress func(done, total int)) ([]stagedFile, error) {
+		return stageAllMedia(ctx, r, mediaDir, filepath.Join(tmp, "media"), func(_ string, done, total int) { progress(done, total) })
+	})
+	defer stage.Stop() // before the deferred RemoveAll of its folder
 	if err := prepareIncoming(ctx, r, newCol, res); err != nil {
-		cancelStage()
-		<-stageCh // before the deferred RemoveAll of its folder
 		return fail(err)
 	}
 	progress("extracting", 1, 1)
-	var staged []stagedFile
-	tick := time.NewTicker(100 * time.Millisecond)
-	for waiting := true; waiting; {
-		select {
-		case res := <-stageCh:
-			waiting = false
-			if res.err != nil {
-				tick.Stop()
-				return fail(res.err)
-			}
-			staged = res.files
-		case <-tick.C:
-			if total := stageTotal.Load(); total > 0 {
-				progress("media", int(stageDone.Load()), int(total))
-			}
-		}
+	staged, err := stage.Wait(func(done, total int) { progress("media", done, total) })
+	if err != nil {
+		return fail(err)
 	}
-	tick.Stop()
 	progress("media", len(r.Media()), len(r.Media()))
 	// The media move follows the swap: recorded in the new collection itself, it is
 	// finished by the next open if this process dies in between.

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/deckhand-app/deckhand/collection"
@@ -241,31 +240,10 @@ func (imp *importer) run(ctx context.Context, stageDir string) error {
 	// The notes say which media files are used: unpack them into the staging folder on
 	// the other core while the cards and reviews are written (a 100k-note package's 2,000
 	// files take ~1 s, a third of a 10k-note import).
-	stageCtx, cancelStage := context.WithCancel(ctx)
-	defer cancelStage()
-	type stageResult struct {
-		files []stagedFile
-		err   error
-	}
-	var stageDone atomic.Int64
-	var stageTotal atomic.Int64
-	stageCh := make(chan stageResult, 1)
-	go func() {
-		files, err := imp.media.stage(stageCtx, imp.pkg, stageDir, imp.used, func(done, total int) {
-			stageDone.Store(int64(done))
-			stageTotal.Store(int64(total))
-		})
-		stageCh <- stageResult{files, err}
-	}()
-	// on every return before the files are in, the staging stops before the caller
-	// removes its folder
-	waited := false
-	defer func() {
-		if !waited {
-			cancelStage()
-			<-stageCh
-		}
-	}()
+	stage := startStage(ctx, func(ctx context.Context, progress func(done, total int)) ([]stagedFile, error) {
+		return imp.media.stage(ctx, imp.pkg, stageDir, imp.used, progress)
+	})
+	defer stage.Stop() // on every early return: stopped before the caller removes its folder
 	decksBefore := map[int64]bool{}
 	for _, d := range imp.tx.Decks() {
 		decksBefore[d.ID] = true
@@ -287,26 +265,15 @@ func (imp *importer) run(ctx context.Context, stageDir string) error {
 			return err
 		}
 	}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case res := <-stageCh:
-			waited = true
-			if res.err != nil {
-				return res.err
-			}
-			imp.progress("media", len(res.files), len(res.files))
-			imp.staged = res.files
-			// the move into the media folder follows the commit; recorded here, it is
-			// finished by the next open if this process dies in between
-			return imp.tx.SetPendingMedia(stageDir, pendingFiles(res.files))
-		case <-tick.C:
-			if total := stageTotal.Load(); total > 0 {
-				imp.progress("media", int(stageDone.Load()), int(total))
-			}
-		}
+	files, err := stage.Wait(func(done, total int) { imp.progress("media", done, total) })
+	if err != nil {
+		return err
 	}
+	imp.progress("media", len(files), len(files))
+	imp.staged = files
+	// the move into the media folder follows the commit; recorded here, it is finished by
+	// the next open if this process dies in between
+	return imp.tx.SetPendingMedia(stageDir, pendingFiles(files))
 }
 
 // checkIDs refuses a package whose note, card or review ids lie more than a day in the
